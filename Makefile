@@ -1,0 +1,46 @@
+# kamlab: two commands do everything.  `make app` serves the workbench, `make test` proves it works.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.kamlab-installed
+PORT   ?= 8866
+export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
+
+.PHONY: app lab test bootstrap browser exercises benchmarks clean
+
+## app: bootstrap, then serve the workbench with Voila on http://127.0.0.1:$(PORT)
+app: bootstrap
+	$(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+
+## lab: bootstrap, then open the notebooks in JupyterLab
+lab: bootstrap
+	$(BIN)/jupyter lab notebooks
+
+## test: bootstrap (plus Debian's Chromium for the browser tests), then the whole suite
+test: bootstrap browser
+	$(BIN)/python -m pytest
+
+## bootstrap: .venv with the pinned dependencies (constraints.txt) and kamlab, editable
+bootstrap: $(STAMP)
+$(STAMP): pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+## browser: Debian's Chromium for the browser tests (installed with apt when running as root)
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium is missing: 'sudo apt-get install chromium' (browser tests will be skipped)"; fi
+
+## exercises: regenerate exercises/ from solutions/
+exercises: bootstrap
+	$(BIN)/kamlab assign
+
+## benchmarks: run every benchmark script and print its figures
+benchmarks: bootstrap
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,30 @@
+"""kamlab: the Key Account Profitability workbench.
+
+    import kamlab as kl
+    ds = kl.data.load_sample()
+    pnl = kl.apa.account_pnl(ds)
+
+Submodules load on first use, so `import kamlab` stays fast and never imports matplotlib or ipywidgets
+until a plot or a panel is asked for.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "schema", "data", "synth", "apa", "selection", "value", "allocation", "negotiation", "growth",
+    "rationalization", "plan", "scenarios", "board", "plots", "widgets", "grading", "cli",
+)
+__all__ = list(_SUBMODULES)
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"kamlab.{name}")
+    raise AttributeError(f"module 'kamlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_SUBMODULES))

@@ -1,0 +1,5 @@
+import sys
+
+from kamlab.cli import main
+
+sys.exit(main())

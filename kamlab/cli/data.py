@@ -1,0 +1,6 @@
+"""`kamlab` commands for data."""
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    """Add this area's commands to the `kamlab` parser."""

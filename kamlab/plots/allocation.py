@@ -1,0 +1,4 @@
+"""Plots for the allocation unit."""
+from __future__ import annotations
+
+__all__: list[str] = []

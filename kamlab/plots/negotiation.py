@@ -1,0 +1,4 @@
+"""Plots for the negotiation unit."""
+from __future__ import annotations
+
+__all__: list[str] = []

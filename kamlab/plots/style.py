@@ -1,0 +1,61 @@
+"""The house look and the number formats every plot shares."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
+
+__all__ = ["set_style", "money", "percent", "money_axis", "percent_axis", "get_ax", "PALETTE"]
+
+PALETTE = {"gain": "#2e7d32", "loss": "#c62828", "neutral": "#546e7a", "accent": "#1565c0",
+           "muted": "#b0bec5"}
+
+
+def set_style(*, presenter: bool = False) -> None:
+    """Apply the house look; `presenter=True` enlarges fonts for a projector."""
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="talk" if presenter else "notebook")
+    plt.rcParams["figure.figsize"] = (12, 6.5) if presenter else (9, 5)
+
+
+def money(value: float, currency: str = "") -> str:
+    """Money in a short readable form: 1234567 -> '1.23M'.
+
+    Examples
+    --------
+    >>> money(1234567), money(-45200), money(999)
+    ('1.23M', '-45.2k', '999')
+    """
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if v >= div:
+            return f"{sign}{currency}{v / div:.3g}{suffix}"
+    return f"{sign}{currency}{v:.3g}" if v < 1 else f"{sign}{currency}{v:.0f}"
+
+
+def percent(value: float, decimals: int = 1) -> str:
+    """A fraction as a percent: 0.1234 -> '12.3%'.
+
+    Examples
+    --------
+    >>> percent(0.1234)
+    '12.3%'
+    """
+    return f"{value * 100:.{decimals}f}%"
+
+
+def money_axis(axis) -> None:
+    """Format an axis (ax.xaxis or ax.yaxis) in short money."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
+
+
+def percent_axis(axis, decimals: int = 0) -> None:
+    """Format an axis holding fractions as percents."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: percent(v, decimals)))
+
+
+def get_ax(ax: Axes | None) -> Axes:
+    """The given axes, or the current ones."""
+    return ax if ax is not None else plt.gca()

@@ -1,0 +1,59 @@
+"""What every panel shares: the page's current dataset, and a safe way to redraw an output."""
+from __future__ import annotations
+
+from typing import Callable
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import traitlets
+from IPython.display import HTML, clear_output, display
+
+from kamlab.data import Dataset
+
+__all__ = ["Workbench", "as_workbench", "refresh", "show_figure", "error_box"]
+
+
+class Workbench(traitlets.HasTraits):
+    """The data every panel on a page shows. Panels observe `dataset`; the page header (scenario
+    dropdown, data switch) replaces it, and every panel redraws."""
+
+    dataset = traitlets.Instance(Dataset)
+    presenter = traitlets.Bool(False)
+
+
+def as_workbench(source: Dataset | Workbench) -> Workbench:
+    """Accept a Dataset (a panel on its own) or a Workbench (a panel on a page with a header)."""
+    if isinstance(source, Workbench):
+        return source
+    if isinstance(source, Dataset):
+        return Workbench(dataset=source)
+    raise TypeError(f"expected a kamlab Dataset or Workbench, got {type(source).__name__}")
+
+
+def error_box(message: str) -> HTML:
+    """A readable error for a person at a projector, not a traceback."""
+    import html
+
+    return HTML(
+        '<div class="kamlab-error" style="border-left:4px solid #c62828;background:#fdecea;'
+        f'padding:8px 12px;margin:4px 0"><b>That did not work:</b> {html.escape(str(message))}</div>'
+    )
+
+
+def show_figure(fig) -> None:
+    """Display a finished figure once and release it (pyplot would otherwise keep every one)."""
+    display(fig)
+    plt.close(fig)
+
+
+def refresh(out: W.Output, draw: Callable[[], object]) -> None:
+    """Clear `out` and run `draw` inside it; show what it returns, or a readable error."""
+    with out:
+        clear_output(wait=True)
+        try:
+            result = draw()
+        except (ValueError, KeyError, TypeError) as err:  # DataError is a ValueError
+            display(error_box(err))
+        else:
+            if result is not None:
+                display(result)

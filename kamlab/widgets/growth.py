@@ -1,0 +1,4 @@
+"""Panels for the growth unit."""
+from __future__ import annotations
+
+__all__: list[str] = []
