@@ -1,22 +1,99 @@
 """Datasets: the tables of a case company or an imported export, loaded, validated and saved.
 
-A `Dataset` is a frozen dataclass of pandas DataFrames, one per table of `kamlab.schema.TABLES`.
+A `Dataset` is a frozen dataclass of pandas DataFrames, one per table of `kamlab.schema.TABLES`
+(the data dictionary is `datasets/README.md`). A dataset folder holds one CSV per table plus
+`meta.json`; `load` reads it, `save` writes it, `validate` checks an in-memory Dataset.
+
+Reading rules (what a finance person's files may look like, and what kamlab does with them)
+----------------------------------------------------------------------------------------------
+- One CSV per table, comma separated, header on line 1, so data row *i* (counting from 1) is line
+  *i + 1* of the file: every message names the file, the column and these line numbers, the way a text
+  editor or Excel's row numbers show them.
+- Encoding: UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8" writes one): read as is.
+  A file that is not UTF-8 (Excel's plain "CSV" on Windows writes cp1252) is read as cp1252 (Latin-1 for
+  the few bytes cp1252 leaves undefined), and a `UserWarning` plus a note in ``meta["load_notes"]`` say so
+  and name the first line with such a character. Re-save as "CSV UTF-8" to silence it.
+- Numbers are plain: ``1234.5``, not ``1,234.50``, ``€12`` or ``12,5``: those are reported with how to fix
+  them. Fractions, not percents (``0.25``, not ``25%``).
+- Dates are ISO ``yyyy-mm-dd``. Booleans are ``true`` or ``false`` (any case; Excel's TRUE/FALSE is fine).
+- An Excel workbook saved under a ``.csv`` name, a semicolon- or tab-separated file, an empty file or a
+  header-only core table (accounts, products, order_lines) is an error with a fix. The other tables
+  may have a header and no rows (a company that records no activities, payments or wallets).
+- Columns not in the schema are kept (as text) and not checked.
+
+Returns (credit notes)
+----------------------
+A return is an order line with a **negative quantity** (a credit line) and the same positive
+``invoice_price`` as the sale: its revenue ``quantity x invoice_price`` is negative. Prices, costs,
+rebates, freight and activity driver quantities are never negative; a quantity is never zero.
+Its order (``order_id``) may be the credit note's own number; its payment ``amount`` is then negative.
 """
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import os
+import shutil
+import tempfile
+import warnings
+from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kamlab import schema
 
 SAMPLE_FOLDER = Path(__file__).resolve().parent.parent / "datasets" / "case_company"
 
+CORE_TABLES = ("accounts", "products", "order_lines")  # must have at least one row
+_SHOWN = 5  # offending rows quoted per problem
+_BOOL_WORDS = {"true": True, "false": False}
+
 
 class DataError(ValueError):
-    """Bad input data, with the file, column, rows and what to do about it."""
+    """Bad input data, with the file, column, rows and what to do about it.
+
+    ``problems`` holds the individual `Problem` records (empty when raised with a plain message).
+    """
+
+    def __init__(self, message: str, problems: tuple = ()):
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one column of one file: where, which lines, what, and the fix."""
+
+    file: str
+    column: str | None
+    lines: tuple[int, ...]
+    values: tuple
+    what: str
+    fix: str
+    count: int = 0
+
+    def __str__(self) -> str:
+        where = self.file + (f", column '{self.column}'" if self.column else "")
+        shown = "; ".join(f"line {ln}: {_quote(v)}" for ln, v in zip(self.lines, self.values))
+        more = f" ({self.count} rows in all)" if self.count > len(self.lines) else ""
+        rows = f" -- {shown}{more}" if shown else ""
+        return f"{where}: {self.what}{rows}.\n    Fix: {self.fix}"
+
+
+def _quote(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "(empty)"
+    return repr(str(value)) if isinstance(value, str) else str(value)
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        head = f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the data:\n"
+        raise DataError(head + "\n".join(f"- {p}" for p in problems[:12]), problems)
 
 
 @dataclass(frozen=True)
@@ -45,3 +122,495 @@ class Dataset:
     @property
     def currency(self) -> str:
         return self.meta.get("currency", "EUR")
+
+
+# --------------------------------------------------------------------------------------------------
+# reading one text table
+
+
+def read_table_file(path: str | Path, *, label: str | None = None,
+                    numeric: tuple[str, ...] = ()) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Read a CSV (or .csv.gz) file as text: the frame (all columns text, NaN for empty cells), the
+    1-based line number of every row, and notes (e.g. the encoding used). Columns named in `numeric`
+    are read as float64 straight away when every value is a plain number (else as text, for `load` to
+    explain).
+
+    Raises `DataError` for a missing or empty file, an Excel workbook saved as .csv, a semicolon- or
+    tab-separated file, and lines that do not split into the header's columns.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbfa,b\\n1,x\\n\\n2,y\\n")
+    >>> frame, lines, notes = read_table_file(p)
+    >>> list(frame.columns), lines.tolist(), notes
+    (['a', 'b'], [2, 4], [])
+    """
+    path = Path(path)
+    label = label or path.name
+    if not path.is_file():
+        raise DataError(f"{label}: file not found at {path}.\n    Fix: check the folder, or export the "
+                        f"table under exactly this name.")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    _refuse_spreadsheet(raw, label)
+    if raw[:3] == b"\xef\xbb\xbf":
+        raw = raw[3:]
+    encoding, notes = _encoding(raw, label)
+    end = raw.find(b"\n")
+    first = raw[: end if end >= 0 else len(raw)].decode(encoding, errors="replace")
+    if not first.strip():
+        raise DataError(f"{label}: the file is empty (no header line on line 1).\n    Fix: export the table "
+                        f"again with its header row.")
+    if "," not in first and (";" in first or "\t" in first):
+        sep = "semicolons" if ";" in first else "tabs"
+        raise DataError(f"{label}, line 1: the columns are separated by {sep}, not commas.\n    Fix: in Excel "
+                        f"use Save As > 'CSV UTF-8 (Comma delimited)' (a regional setting may use ';').")
+    header = [h.strip('"') for h in first.rstrip("\r").split(",")]
+    floats = {h: "float64" for h in header if h.strip() in numeric}
+    kwargs = dict(keep_default_na=False, na_values=[""], skip_blank_lines=False, encoding=encoding)
+    try:
+        try:  # numbers straight from the C parser; any text among them -> read all as text and explain
+            frame = pd.read_csv(io.BytesIO(raw), dtype=defaultdict(lambda: "str", floats), **kwargs)
+        except (ValueError, TypeError):
+            frame = pd.read_csv(io.BytesIO(raw), dtype=str, **kwargs)
+    except pd.errors.ParserError as err:
+        raise DataError(f"{label}: a line does not split into the header's columns ({err}).\n    Fix: a value "
+                        f"probably contains a comma (e.g. a thousands separator '1,234.50' or a name): remove "
+                        f"it or put the value in double quotes.") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{label}: the file is empty (no header line on line 1).\n    Fix: export the table "
+                        f"again with its header row.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    lines = np.arange(2, len(frame) + 2)
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
+    return frame, lines, notes
+
+
+def _refuse_spreadsheet(raw: bytes, label: str) -> None:
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise DataError(f"{label}: this is an Excel workbook (.xlsx/.xls), not a CSV text file, although "
+                        f"its name ends in .csv.\n    Fix: open it in Excel and use File > Save As > "
+                        f"'CSV UTF-8 (Comma delimited)', one sheet per table.")
+
+
+def _encoding(raw: bytes, label: str) -> tuple[str, list[str]]:
+    try:
+        raw.decode("utf-8")
+        return "utf-8", []
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+    try:
+        raw.decode("cp1252")
+        encoding = "cp1252"
+    except UnicodeDecodeError:
+        encoding = "latin-1"
+    note = (f"{label} is not UTF-8 (first non-UTF-8 character on line {line}); it was read as Windows "
+            f"{encoding} (Excel's plain 'CSV'). Check names with accents; re-save as 'CSV UTF-8' to be sure.")
+    warnings.warn(note, UserWarning, stacklevel=4)
+    return encoding, [note]
+
+
+# --------------------------------------------------------------------------------------------------
+# parsing text columns into their schema kinds
+
+
+def _problem(label, column, lines, values, what, fix) -> Problem:
+    lines, values = np.asarray(lines), list(values)
+    return Problem(label, column, tuple(int(x) for x in lines[:_SHOWN]), tuple(values[:_SHOWN]), what, fix,
+                   len(lines))
+
+
+_NUMBER_REASONS = (  # (regex, what, fix): the first that matches a bad value explains it
+    (r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$", "numbers written with a thousands separator",
+     "write plain numbers such as 1234.50 (no commas); in Excel format the column as Number without "
+     "'Use 1000 Separator' before saving as CSV"),
+    (r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|JPY)\b", "numbers written with a currency symbol",
+     "remove the currency symbol (write 12.00, not €12 or $12); the currency belongs in meta.json; in "
+     "Excel format the column as Number, not Currency or Accounting"),
+    (r"%", "percentages", "write fractions, not percents: 0.25, not 25%"),
+    (r"^[-+]?\d+,\d+$", "numbers with a decimal comma", "use a decimal point: 12.5, not 12,5"),
+    (r"^\(.*\)$", "negative numbers in accounting brackets", "write -12.50, not (12.50)"),
+)
+
+
+def _explain_numbers(bad: pd.Series, lines, label: str, column: str, kind: str) -> list[Problem]:
+    text = bad.astype(str).str.strip()
+    reason = np.full(len(text), len(_NUMBER_REASONS))
+    for i, (pattern, _, _) in reversed(list(enumerate(_NUMBER_REASONS))):
+        reason[text.str.contains(pattern, regex=True).to_numpy()] = i
+    out = []
+    for i in sorted(set(reason.tolist())):
+        pick = reason == i
+        if i < len(_NUMBER_REASONS):
+            what, fix = _NUMBER_REASONS[i][1:]
+        else:
+            what = f"values that are not {'whole numbers' if kind == 'int' else 'numbers'}"
+            fix = "write a plain number in every cell (a point for decimals, no text, no units)"
+        out.append(_problem(label, column, np.asarray(lines)[pick], text[pick], what, fix))
+    return out
+
+
+def _parse_number(s: pd.Series, col: schema.Column, lines, label: str, problems: list) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.astype("float64")
+    else:
+        text = s.astype("str").str.strip()
+        num = pd.to_numeric(text, errors="coerce")
+        bad = (num.isna() & text.notna() & (text != "")).to_numpy()
+        if bad.any():
+            problems += _explain_numbers(text[bad], np.asarray(lines)[bad], label, col.name, col.kind)
+            return None
+        num = num.astype("float64")
+    if col.kind == "int":
+        frac = (num.notna() & (num % 1 != 0)).to_numpy()
+        if frac.any():
+            problems.append(_problem(label, col.name, np.asarray(lines)[frac], num[frac],
+                                     "values that are not whole numbers", "write whole numbers (no decimals)"))
+            return None
+        return num.astype("Int64") if num.isna().any() else num.astype("int64")
+    return num
+
+
+def _parse_date(s: pd.Series, col, lines, label, problems) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.astype("datetime64[ns]")
+    text = s.astype("str").str.strip()
+    out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    bad = (out.isna() & text.notna() & (text != "")).to_numpy()
+    if bad.any():
+        problems.append(_problem(
+            label, col.name, np.asarray(lines)[bad], text[bad], "dates not written as yyyy-mm-dd",
+            "write dates as ISO yyyy-mm-dd, e.g. 2025-03-31 (in Excel: Format Cells > Custom > yyyy-mm-dd "
+            "before saving as CSV; 31/03/2025, 3/31/2025 and Excel serial numbers are ambiguous)"))
+        return None
+    return out
+
+
+def _parse_bool(s: pd.Series, col, lines, label, problems) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s) and not s.isna().any():
+        return s.astype(bool)
+    text = s.astype("str").str.strip().str.lower()
+    yes, no = (text == "true").fillna(False), (text == "false").fillna(False)
+    empty = (text.isna() | (text == "")).to_numpy()
+    bad = ~(yes | no).to_numpy() & ~empty
+    if bad.any():
+        problems.append(_problem(label, col.name, np.asarray(lines)[bad], s[bad], "values that are not true/false",
+                                 "write true or false in every cell (not yes/no, 1/0 or x)"))
+        return None
+    out = yes.to_numpy(dtype=bool)
+    return pd.Series(pd.array(out, dtype="boolean")).mask(empty) if empty.any() else pd.Series(out)
+
+
+def _parse_str(s: pd.Series, col, lines, label, problems) -> pd.Series:
+    if pd.api.types.is_float_dtype(s):  # ids read as floats: 17850.0 -> "17850"
+        s = s.astype("Int64") if ((s % 1 == 0) | s.isna()).all() else s
+    out = s.astype("str")
+    return out.where(out.str.strip() != "")  # blank text is empty
+
+
+_PARSERS = {"int": _parse_number, "float": _parse_number, "date": _parse_date, "bool": _parse_bool,
+            "str": _parse_str}
+
+
+def _parse_table(frame: pd.DataFrame, lines, name: str, label: str, problems: list) -> pd.DataFrame | None:
+    """Schema columns parsed into their kinds (plus extra columns as text), or None on problems."""
+    cols = schema.TABLES[name]
+    missing = [c.name for c in cols if c.name not in frame.columns]
+    if missing:
+        problems.append(Problem(label, ", ".join(missing), (), (), f"missing column{'s' * (len(missing) > 1)} "
+                                f"{', '.join(repr(m) for m in missing)} (the header, line 1, has "
+                                f"{', '.join(repr(str(c)) for c in frame.columns)})",
+                                f"add the column(s) to line 1 spelled exactly as in datasets/README.md; the "
+                                f"{name} table needs: {', '.join(schema.columns(name))}"))
+        return None
+    before = len(problems)
+    out = {c.name: _PARSERS[c.kind](frame[c.name], c, lines, label, problems) for c in cols}
+    if len(problems) > before:
+        return None
+    extra = {c: frame[c] for c in frame.columns if c not in out}
+    return pd.DataFrame({**out, **extra}).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# checks on parsed tables
+
+
+def _check_table(table: pd.DataFrame, lines, name: str, label: str, problems: list) -> None:
+    if len(table) == 0 and name in CORE_TABLES:
+        problems.append(Problem(label, None, (), (), f"the {name} table has no rows (line 2 onwards is empty)",
+                                f"a dataset needs at least one row of {name}; export the table with its data"))
+        return
+    lines = np.asarray(lines)
+    for col in schema.TABLES[name]:
+        s = table[col.name]
+        empty = s.isna().to_numpy()
+        if not col.nullable and empty.any():
+            problems.append(_problem(label, col.name, lines[empty], s[empty], "empty cells",
+                                     f"fill in every {col.name} ({col.meaning})"))
+        if col.allowed is not None:
+            bad = (~s.isin(col.allowed) & ~s.isna()).to_numpy()
+            if bad.any():
+                problems.append(_problem(label, col.name, lines[bad], s[bad], "values outside the allowed set",
+                                         f"use one of {', '.join(map(str, col.allowed))}"))
+        if col.min is not None and (bad := (s < col.min).fillna(False).to_numpy(dtype=bool)).any():
+            what = "negative values" if col.min == 0 else f"values below {col.min:g}"
+            problems.append(_problem(label, col.name, lines[bad], s[bad], what,
+                                     f"{col.name} ({col.meaning}) must be at least {col.min:g}"
+                                     + ("; a return is a negative quantity, never a negative price"
+                                        if name == "order_lines" else "")))
+        if col.max is not None and (bad := (s > col.max).fillna(False).to_numpy(dtype=bool)).any():
+            problems.append(_problem(label, col.name, lines[bad], s[bad], f"values above {col.max:g}",
+                                     f"{col.name} is {col.unit}: at most {col.max:g}"
+                                     + (" (fractions, not percents)" if col.unit == "fraction" else "")))
+        if col.unique and (bad := (s.duplicated(keep=False) & s.notna()).to_numpy()).any():
+            problems.append(_problem(label, col.name, lines[bad], s[bad], "duplicate ids (each must appear once)",
+                                     f"give every row its own {col.name}, or remove the repeated rows"))
+    if name == "order_lines" and (bad := (table["quantity"] == 0).to_numpy()).any():
+        problems.append(_problem(label, "quantity", lines[bad], table["quantity"][bad], "zero quantities",
+                                 "remove lines with quantity 0; a sale has a positive quantity, a return "
+                                 "(credit line) a negative one"))
+
+
+def _check_references(tables: dict, lines: dict, labels: dict, problems: list) -> None:
+    for name, table in tables.items():
+        for col in schema.TABLES[name]:
+            if col.references is None or table is None:
+                continue
+            ref_table, ref_col = col.references.split(".")
+            if tables.get(ref_table) is None:
+                continue
+            s = table[col.name]
+            bad = ~isin_fast(s, tables[ref_table][ref_col]) & s.notna().to_numpy()
+            if bad.any():
+                problems.append(_problem(
+                    labels[name], col.name, np.asarray(lines[name])[bad], s[bad],
+                    f"unknown {ref_col} values (not in {labels[ref_table]})",
+                    f"add them to {labels[ref_table]}, or correct the {col.name} on these lines"))
+
+
+def isin_fast(values: pd.Series, reference: pd.Series) -> np.ndarray:
+    """Boolean array: which `values` occur in `reference` (one factorize: fast on text columns).
+
+    Examples
+    --------
+    >>> isin_fast(pd.Series(["a", "b", None]), pd.Series(["b", "c"])).tolist()
+    [False, True, False]
+    """
+    ref = pd.Series(pd.unique(reference.dropna()), dtype=values.dtype if len(reference) else None)
+    both = pd.concat([ref, values], ignore_index=True)
+    codes, uniques = pd.factorize(both)
+    known = np.zeros(len(uniques) + 1, dtype=bool)  # the extra slot is code -1 (missing)
+    known[codes[: len(ref)]] = True
+    return known[codes[len(ref):]]
+
+
+def lookup(keys: pd.Series, table: pd.Series) -> np.ndarray:
+    """`table[key]` for every key (NaN where absent), via one factorize: fast on text keys.
+
+    Examples
+    --------
+    >>> lookup(pd.Series(["a", "b", "a"]), pd.Series({"a": 1.0})).tolist()
+    [1.0, nan, 1.0]
+    """
+    codes, uniques = pd.factorize(keys)
+    values = table.reindex(uniques).to_numpy()
+    out = values[np.maximum(codes, 0)] if len(values) else np.full(len(codes), np.nan)
+    if (codes < 0).any():
+        out = out.astype("float64" if out.dtype.kind in "biuf" else object)
+        out[codes < 0] = np.nan
+    return out
+
+
+def _check_all(frames: dict, lines: dict, labels: dict) -> dict[str, pd.DataFrame]:
+    problems: list[Problem] = []
+    parsed = {name: _parse_table(frames[name], lines[name], name, labels[name], problems)
+              for name in schema.TABLE_NAMES}
+    for name, table in parsed.items():
+        if table is not None:
+            _check_table(table, lines[name], name, labels[name], problems)
+    _check_references(parsed, lines, labels, problems)
+    _raise(problems)
+    return parsed
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+
+
+def validate(dataset: Dataset) -> Dataset:
+    """Check an in-memory Dataset against `kamlab.schema` and return it with canonical column types.
+
+    Raises `DataError` naming the table's file (``<table>.csv``, as `save` would write it), the column
+    and the lines row i would have in that file (line i + 2: the header is line 1), and the fix.
+    Columns are coerced where that is unambiguous (numbers stored as text, ids stored as floats); the
+    input is not changed.
+
+    Examples
+    --------
+    >>> ds = validate(_tiny())
+    >>> ds.order_lines["quantity"].tolist()
+    [5.0, -1.0]
+    >>> bad = ds.replace(products=ds.products.assign(unit_cost=[-1.0]))
+    >>> try:
+    ...     validate(bad)
+    ... except DataError as err:
+    ...     print(str(err).splitlines()[1][:67])
+    - products.csv, column 'unit_cost': negative values -- line 2: -1.0
+    """
+    tables = dataset.tables()
+    labels = {name: f"{name}.csv" for name in tables}
+    problems = [Problem(labels[n], None, (), (), f"{n} is not a table (got {type(t).__name__})",
+                        "pass a pandas DataFrame") for n, t in tables.items() if not isinstance(t, pd.DataFrame)]
+    _raise(problems)
+    lines = {name: np.arange(2, len(t) + 2) for name, t in tables.items()}
+    frames = {name: t.reset_index(drop=True) for name, t in tables.items()}
+    return Dataset(**_check_all(frames, lines, labels), meta=dict(dataset.meta))
+
+
+def save(dataset: Dataset, folder: str | Path) -> Path:
+    """Validate, then write one CSV per table (opens in Excel) plus meta.json into `folder`.
+
+    Nothing is written when validation fails: the files go to a temporary folder beside `folder` and
+    are moved into place only once all are written. Other files already in `folder` are left alone.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = save(_tiny(), tempfile.mkdtemp() + "/tiny")
+    >>> sorted(p.name for p in folder.iterdir())[:3]
+    ['accounts.csv', 'activities.csv', 'activity_rates.csv']
+    """
+    clean = validate(dataset)
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the folder should look like any other
+    try:
+        for name, table in clean.tables().items():
+            table.to_csv(tmp / f"{name}.csv", index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        (tmp / "meta.json").write_text(json.dumps(clean.meta, indent=2, sort_keys=True, default=str) + "\n")
+        if not folder.exists():
+            os.replace(tmp, folder)
+            return folder
+        for item in tmp.iterdir():
+            os.replace(item, folder / item.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def load(folder: str | Path) -> Dataset:
+    """Read and validate a dataset folder written by `save`, `kamlab generate` or `kamlab import`.
+
+    See the module docstring for the reading rules (encoding, numbers, dates, booleans, returns).
+    Raises `DataError` with the file, column, line numbers and fix for every problem found.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> ds = load(save(_tiny(), tempfile.mkdtemp() + "/tiny"))
+    >>> ds.accounts["account_id"].tolist(), ds.meta["name"]
+    (['A1'], 'tiny')
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        hint = " (a file, not a folder)" if folder.exists() else ""
+        raise DataError(f"{folder}: dataset folder not found{hint}.\n    Fix: give the folder that holds "
+                        f"{', '.join(n + '.csv' for n in schema.TABLE_NAMES)} (e.g. made by `kamlab generate`).")
+    labels = {name: str(folder / f"{name}.csv") for name in schema.TABLE_NAMES}
+    missing = [n for n in schema.TABLE_NAMES if not (folder / f"{n}.csv").is_file()]
+    if missing:
+        found = sorted(p.name for p in folder.iterdir() if p.is_file())
+        excel = [m for m in missing if (folder / f"{m}.xlsx").exists()]
+        fix = (f"export {', '.join(m + '.xlsx' for m in excel)} as CSV UTF-8" if excel
+               else "add the missing tables (a header line is enough for activities, payments, wallets)")
+        raise DataError(f"{folder}: missing file{'s' * (len(missing) > 1)} "
+                        f"{', '.join(labels[m] for m in missing)} (found: {', '.join(found) or 'nothing'}).\n"
+                        f"    Fix: {fix}.", [Problem(labels[m], None, (), (), "file not found", fix) for m in missing])
+    frames, lines, notes = {}, {}, []
+    for name in schema.TABLE_NAMES:
+        numeric = tuple(c.name for c in schema.TABLES[name] if c.kind in ("int", "float"))
+        frames[name], lines[name], note = read_table_file(folder / f"{name}.csv", label=labels[name],
+                                                          numeric=numeric)
+        notes += note
+    tables = _check_all(frames, lines, labels)
+    meta = _read_meta(folder / "meta.json")
+    if notes:
+        meta["load_notes"] = notes
+    return Dataset(**tables, meta=meta)
+
+
+def _read_meta(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: not valid JSON ({err}).\n    Fix: correct it, or delete meta.json "
+                        f"(it only holds the name, currency and notes).") from None
+    if not isinstance(meta, dict):
+        raise DataError(f"{path}: must hold a JSON object {{...}}.\n    Fix: correct it, or delete meta.json.")
+    return meta
+
+
+def load_sample() -> Dataset:
+    """The shipped case company (datasets/case_company).
+
+    Examples
+    --------
+    >>> load_sample().accounts.shape[1] >= 14  # doctest: +SKIP
+    True
+    """
+    return load(SAMPLE_FOLDER)
+
+
+def from_order_lines(source, columns: dict | None = None, **assumptions):
+    """Build a Dataset from one order-lines export: see `kamlab.importer.from_order_lines`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Customer": ["C1", "C1"], "Invoice": ["1", "1"], "Date": ["2025-01-02"] * 2,
+    ...                       "Item": ["X", "Y"], "Qty": [2, 1], "Price": [10.0, 4.0]})
+    >>> result = from_order_lines(frame, {"account_id": "Customer", "order_id": "Invoice",
+    ...     "invoice_date": "Date", "product_id": "Item", "quantity": "Qty", "invoice_price": "Price"})
+    >>> result.dataset.order_lines.shape[0]
+    2
+    """
+    from kamlab import importer  # importer builds on this module: import it lazily
+
+    return importer.from_order_lines(source, columns, **assumptions)
+
+
+def _tiny() -> Dataset:
+    """A one-account dataset for doctests."""
+    day = pd.Timestamp("2025-01-10")
+    return Dataset(
+        accounts=pd.DataFrame({"account_id": ["A1"], "name": ["Acme"], "industry": ["food"], "region": ["north"],
+                               "segment": ["large"], "customer_since": [day], "lifecycle_stage": [4],
+                               "relationship_stage": ["cooperative"], "market_leader": [True],
+                               "key_market": [True], "global_presence": [False], "payment_terms_days": [30],
+                               "churn_risk": [0.1], "service_tier": ["gold"]}),
+        products=pd.DataFrame({"product_id": ["P1"], "name": ["Widget"], "product_line": ["widgets"],
+                               "list_price": [10.0], "unit_cost": [6.0]}),
+        order_lines=pd.DataFrame({"line_id": [1, 2], "order_id": ["O1", "O2"], "invoice_date": [day, day],
+                                  "account_id": ["A1", "A1"], "product_id": ["P1", "P1"], "quantity": [5.0, -1.0],
+                                  "list_price": [10.0, 10.0], "invoice_price": [9.0, 9.0],
+                                  "off_invoice": [2.0, 0.0], "freight_cost": [1.0, 0.0], "rush": [False, False],
+                                  "custom": [False, False]}),
+        activities=pd.DataFrame({"date": [day], "account_id": ["A1"], "activity": ["sales_visit"],
+                                 "driver_qty": [1.0]}),
+        activity_rates=pd.DataFrame({"activity": ["sales_visit"], "driver_unit": ["visit"], "rate": [250.0],
+                                     "cost_behaviour": ["fixed_avoidable"]}),
+        payments=pd.DataFrame({"order_id": ["O1", "O2"], "account_id": ["A1", "A1"], "amount": [45.0, -9.0],
+                               "due_date": [day + pd.Timedelta(days=30)] * 2,
+                               "paid_date": [day + pd.Timedelta(days=40), pd.NaT]}),
+        wallets=pd.DataFrame({"account_id": ["A1"], "product_line": ["widgets"], "estimated_spend": [500.0]}),
+        meta={"name": "tiny", "currency": "EUR"},
+    )

@@ -1,4 +1,134 @@
-"""Plots for the rationalization unit."""
+"""Plots for the rationalization unit: results of `kamlab.rationalization` in, Axes out."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from kamlab.plots.growth import _bridge
+from kamlab.plots.style import PALETTE, get_ax, money, money_axis, percent_axis
+
+__all__ = ["plot_simulation", "plot_stranded_costs", "plot_margin_trend", "plot_violations"]
+
+
+def plot_simulation(sim, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Portfolio profit before, each action's true effect, after; the dashed line is what the naive fully
+    allocated view expected, so the stranded-cost trap shows as the gap between the line and the bar.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kamlab import synth, rationalization as rz
+    >>> ds = synth.generate(n_accounts=6, years=1, seed=1)
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_simulation(rz.simulate(ds, [rz.Action(ds.accounts.account_id[0], "exit")]), ax=ax)
+    >>> len(ax.patches), ax.get_legend() is not None
+    (3, True)
+    >>> plt.close(fig)
+    """
+    ax = get_ax(ax)
+    e = sim.effects
+    labels = ["before"] + [f"{a}\n{k}" for a, k in zip(e["account_id"], e["kind"])] + ["after"]
+    _bridge(ax, labels, sim.before_profit, list(e["profit_effect"]), sim.after_profit)
+    ax.axhline(sim.naive_after_profit, color=PALETTE["loss"], ls="--", lw=2,
+               label=f"naive fully allocated view: {money(sim.naive_after_profit)}")
+    levels = sim.before_profit + np.concatenate([[0.0], np.cumsum(e["profit_effect"].to_numpy(dtype=float))])
+    lo = min(levels.min(), sim.naive_after_profit, sim.after_profit)
+    hi = max(levels.max(), sim.naive_after_profit, sim.after_profit)
+    span = hi - lo
+    if 0 < span < 0.25 * max(abs(lo), abs(hi)):  # small effects on a big portfolio: zoom in
+        ax.set_ylim(lo - 0.8 * span, hi + 0.8 * span)
+        ax.set_ylabel("portfolio net margin (axis does not start at zero)")
+    ax.legend(loc="best")
+    if not ax.get_ylabel():
+        ax.set_ylabel("portfolio net margin")
+    sign = lambda v: ("+" if v >= 0 else "") + money(v)  # noqa: E731
+    ax.set_title(title or f"Profit changes {sign(sim.after_profit - sim.before_profit)}; the naive view expected "
+                          f"{sign(sim.naive_after_profit - sim.before_profit)} ({money(sim.stranded_cost)} stranded)")
+    return ax
+
+
+def plot_stranded_costs(sim, *, ax: Axes | None = None, top: int = 12, title: str | None = None) -> Axes:
+    """Where the stranded fixed cost of exited accounts lands: the cost each remaining account picks up
+    (for the `top` that pick up most), labelled with its net margin before -> after.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kamlab import synth, rationalization as rz
+    >>> ds = synth.generate(n_accounts=6, years=1, seed=1)
+    >>> fig, ax = plt.subplots()
+    >>> ax = plot_stranded_costs(rz.simulate(ds, [rz.Action(ds.accounts.account_id[0], "exit")]), ax=ax, top=3)
+    >>> len(ax.patches)
+    3
+    >>> plt.close(fig)
+    """
+    ax = get_ax(ax)
+    a = sim.after.set_index("account_id")
+    b = sim.before.set_index("account_id")
+    gone = set(sim.effects.loc[sim.effects["kind"] == "exit", "account_id"])
+    keep = a[~a.index.isin(gone)].sort_values("stranded_reallocated", ascending=False, kind="stable").head(top)
+    y = np.arange(len(keep))[::-1]
+    ax.barh(y, keep["stranded_reallocated"], color=PALETTE["loss"])
+    for yi, acc, v in zip(y, keep.index, keep["stranded_reallocated"]):
+        ax.annotate(f"net {money(b.loc[acc, 'net_margin'])} -> {money(keep.loc[acc, 'net_margin'])}", (v, yi),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize="small")
+    ax.set_yticks(y, [str(i) for i in keep.index])
+    money_axis(ax.xaxis)
+    ax.set_xlabel("stranded cost picked up")
+    ax.margins(x=0.45)
+    ax.set_title(title or f"{money(sim.stranded_cost)} of stranded cost lands on the remaining accounts")
+    return ax
+
+
+def plot_margin_trend(dashboard, *, ax: Axes | None = None, accounts=None, top: int = 6,
+                      title: str | None = None) -> Axes:
+    """Net margin % by period for the given accounts (default: the `top` steepest fallers).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from kamlab import synth, rationalization as rz
+    >>> fig, ax = plt.subplots()
+    >>> d = rz.dashboard_metrics(synth.generate(n_accounts=6, years=1, seed=1))
+    >>> len(plot_margin_trend(d, ax=ax, top=2).get_legend().get_texts())
+    2
+    >>> plt.close(fig)
+    """
+    ax = get_ax(ax)
+    if accounts is None:
+        accounts = dashboard.trend.sort_values("slope", kind="stable").index[:top]
+    m = dashboard.margins
+    x = np.arange(m.shape[1])
+    for acc in accounts:
+        ax.plot(x, m.loc[acc].to_numpy(dtype=float), marker="o", label=str(acc))
+    ax.set_xticks(x, [str(c) for c in m.columns], rotation=45, ha="right")
+    ax.axhline(0, color=PALETTE["neutral"], lw=1)
+    percent_axis(ax.yaxis)
+    ax.set_ylabel("net margin %")
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(title or "Net margin % by period: the steepest fallers")
+    return ax
+
+
+def plot_violations(violations: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Money at stake per control rule, with the number of violations in the label.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> v = pd.DataFrame({"rule": ["margin_floor", "margin_floor", "dso"], "amount": [5.0, 3.0, 1.0]})
+    >>> len(plot_violations(v, ax=ax).patches)
+    2
+    >>> plt.close(fig)
+    """
+    ax = get_ax(ax)
+    g = violations.groupby("rule")["amount"].agg(["sum", "size"]).sort_values("sum", kind="stable")
+    y = np.arange(len(g))
+    ax.barh(y, g["sum"], color=PALETTE["loss"])
+    ax.set_yticks(y, [f"{r.replace('_', ' ')} ({n})" for r, n in zip(g.index, g["size"])])
+    money_axis(ax.xaxis)
+    ax.set_xlabel("money at stake")
+    ax.set_title(title or "Control rule violations")
+    return ax

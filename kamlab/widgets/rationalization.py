@@ -1,4 +1,260 @@
-"""Panels for the rationalization unit."""
+"""Panels for the rationalization unit: the rationalization simulator, the control dashboard and the
+one-page account plan."""
 from __future__ import annotations
 
-__all__: list[str] = []
+import html
+from pathlib import Path
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML
+
+from kamlab import apa, plan as kplan, rationalization as rz, report_html, scenarios
+from kamlab.plots.rationalization import plot_margin_trend, plot_simulation, plot_stranded_costs, plot_violations
+from kamlab.plots.style import PALETTE, money
+from kamlab.widgets.common import as_workbench, refresh, show_figure
+
+__all__ = ["rationalization_panel", "RationalizationPanel", "control_panel", "ControlPanel",
+           "account_plan_panel", "AccountPlanPanel"]
+
+_STYLE = {"description_width": "150px"}
+
+
+def _coc(ds) -> float:
+    """The cost of capital a scenario set, else the APA default."""
+    return scenarios.cost_of_capital(ds, apa.DEFAULT_COST_OF_CAPITAL)
+_WIDE = W.Layout(width="420px")
+
+
+def _slider(value, lo, hi, step, desc, fmt=".0%"):
+    return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=desc, readout_format=fmt,
+                         continuous_update=False, style=_STYLE, layout=_WIDE)
+
+
+def _account_options(ds, eco: pd.DataFrame | None = None) -> list[tuple[str, str]]:
+    names = ds.accounts.set_index("account_id")["name"]
+    if eco is None:
+        return [(f"{a} · {names[a]}", a) for a in sorted(names.index)]
+    e = eco.sort_values(["net_margin", "account_id"])
+    return [(f"{a} · {names[a]} (net {money(m)})", a) for a, m in zip(e["account_id"], e["net_margin"])]
+
+
+class RationalizationPanel(W.VBox):
+    """The rationalization simulator. `controls`: "account" (worst first), "action" (exit, reprice,
+    cut_cost, channel), "price_change", "volume_change", "lever", "reduction", "spread_by".
+    After each change: `sim` (the kamlab.rationalization.Simulation), `summary` (HTML: true vs naive view)
+    and `out` (the profit bridge and where the stranded cost lands)."""
+
+    def __init__(self, source):
+        self.wb = as_workbench(getattr(source, "workbench", source))
+        c = self.controls = {
+            "account": W.Dropdown(description="account", style=_STYLE, layout=W.Layout(width="520px")),
+            "action": W.Dropdown(options=[("exit the account", "exit"), ("reprice", "reprice"),
+                                          ("cut cost-to-serve", "cut_cost"), ("move to a cheaper channel", "channel")],
+                                 value="exit", description="action", style=_STYLE, layout=_WIDE),
+            "price_change": _slider(0.05, -0.20, 0.30, 0.01, "reprice by"),
+            "volume_change": _slider(-0.05, -0.60, 0.30, 0.01, "volume response"),
+            "lever": W.Dropdown(options=[(k.replace("_", " "), k) for k in rz.LEVERS], value="tier_down",
+                                description="cost lever", style=_STYLE, layout=_WIDE),
+            "reduction": _slider(0.5, 0.0, 1.0, 0.05, "cost reduction"),
+            "spread_by": W.Dropdown(options=[("revenue", "revenue"), ("their own stranded cost", "stranded")],
+                                    value="revenue", description="re-spread stranded by", style=_STYLE,
+                                    layout=_WIDE),
+        }
+        self.sim = None
+        self._eco = None
+        self.summary, self.out = W.HTML(), W.Output()
+        for w in c.values():
+            w.observe(self._update, names="value")
+        super().__init__([W.HBox([W.VBox(list(c.values())), self.summary]), self.out])
+        self.wb.observe(self._on_data, names="dataset")
+        self._on_data({"new": self.wb.dataset})
+
+    def _on_data(self, change) -> None:
+        ds = change["new"]
+        self._eco = rz.account_economics(ds, cost_of_capital=_coc(ds))
+        options = _account_options(ds, self._eco)
+        self._updating = True
+        self.controls["account"].options = options
+        self.controls["account"].value = options[0][1]
+        self._updating = False
+        self._update()
+
+    def action(self) -> rz.Action:
+        c = self.controls
+        return rz.Action(c["account"].value, c["action"].value, price_change=c["price_change"].value,
+                         volume_change=c["volume_change"].value, lever=c["lever"].value,
+                         reduction=c["reduction"].value)
+
+    def _update(self, *_):
+        if getattr(self, "_updating", False) or self.controls["account"].value is None:
+            return
+        kind = self.controls["action"].value
+        for k in ("price_change", "volume_change"):
+            self.controls[k].layout.display = None if kind == "reprice" else "none"
+        self.controls["lever"].layout.display = None if kind == "cut_cost" else "none"
+        self.controls["reduction"].layout.display = None if kind in ("cut_cost", "channel") else "none"
+
+        def draw():
+            self.sim = rz.simulate(self.wb.dataset, [self.action()], spread_by=self.controls["spread_by"].value,
+                                   economics=self._eco)
+            s = self.sim
+            true_d, naive_d = s.after_profit - s.before_profit, s.naive_after_profit - s.before_profit
+            col = PALETTE["gain"] if true_d >= 0 else PALETTE["loss"]
+            self.summary.value = (
+                f"<div style='font-size:1.1em;padding:6px 12px'><b>Company profit</b> {money(s.before_profit)} -> "
+                f"<b style='color:{col}'>{money(s.after_profit)}</b> ({'+' if true_d >= 0 else ''}{money(true_d)})<br>"
+                f"naive fully allocated view expects: {money(s.naive_after_profit)} "
+                f"({'+' if naive_d >= 0 else ''}{money(naive_d)})<br>"
+                f"stranded cost re-spread over the others: <b>{money(s.stranded_cost)}</b></div>")
+            fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+            plot_simulation(s, ax=axes[0], title="Portfolio profit: before, the action, after")
+            if s.stranded_cost > 0:
+                plot_stranded_costs(s, ax=axes[1], top=8)
+            else:
+                axes[1].axis("off")
+                axes[1].text(0.5, 0.5, "no stranded cost: nothing lands on other accounts", ha="center",
+                             va="center", transform=axes[1].transAxes)
+            fig.tight_layout()
+            show_figure(fig)
+
+        refresh(self.out, draw)
+
+
+def rationalization_panel(source) -> RationalizationPanel:
+    """The rationalization simulator: pick an account and an action, see company profit before and after,
+    the stranded cost, and the naive fully allocated view beside the true one."""
+    return RationalizationPanel(source)
+
+
+class ControlPanel(W.VBox):
+    """The control dashboard. `controls`: "margin_floor", "discount_authority", "dso_days", "band_percentile",
+    "decline_points", "decline_periods", "period". After each change: `dashboard` (the Dashboard),
+    `summary`, `table` (HTML: the largest violations) and `out` (margin trend and violations charts)."""
+
+    def __init__(self, source, *, rows: int = 12):
+        self.wb = as_workbench(getattr(source, "workbench", source))
+        self.rows = rows
+        d = {r.kind: r for r in rz.DEFAULT_RULES}
+        c = self.controls = {
+            "margin_floor": _slider(d["margin_floor"].threshold, -0.10, 0.30, 0.01, "margin floor"),
+            "discount_authority": _slider(d["discount_authority"].threshold, 0.0, 0.50, 0.01, "discount authority"),
+            "dso_days": W.IntSlider(value=int(d["dso_beyond_terms"].threshold), min=0, max=90,
+                                    description="days beyond terms", continuous_update=False, style=_STYLE,
+                                    layout=_WIDE),
+            "band_percentile": _slider(d["pocket_below_band"].threshold, 0.05, 0.50, 0.05, "pocket band floor"),
+            "decline_points": _slider(d["margin_decline"].threshold, 0.0, 0.20, 0.01, "margin decline >"),
+            "decline_periods": W.IntSlider(value=d["margin_decline"].periods, min=1, max=8,
+                                           description="... over periods", continuous_update=False, style=_STYLE,
+                                           layout=_WIDE),
+            "period": W.ToggleButtons(options=[("quarters", "Q"), ("years", "Y")], value="Q"),
+        }
+        self.dashboard = None
+        self.summary, self.table, self.out = W.HTML(), W.HTML(), W.Output()
+        for w in c.values():
+            w.observe(self._update, names="value")
+        super().__init__([W.HBox([W.VBox(list(c.values())), self.summary]), self.out, self.table])
+        self.wb.observe(self._update, names="dataset")
+        self._update()
+
+    def rules(self) -> tuple[rz.Rule, ...]:
+        c = self.controls
+        return (rz.Rule("margin_floor", c["margin_floor"].value),
+                rz.Rule("discount_authority", c["discount_authority"].value),
+                rz.Rule("dso_beyond_terms", c["dso_days"].value),
+                rz.Rule("pocket_below_band", c["band_percentile"].value),
+                rz.Rule("margin_decline", c["decline_points"].value, periods=c["decline_periods"].value))
+
+    def _update(self, *_):
+        def draw():
+            d = self.dashboard = rz.dashboard_metrics(self.wb.dataset, period=self.controls["period"].value,
+                                                      rules=self.rules(), cost_of_capital=_coc(self.wb.dataset))
+            v = d.violations
+            per_rule = v.groupby("rule")["amount"].agg(["size", "sum"]) if len(v) else pd.DataFrame()
+            lines = "".join(f"<li>{html.escape(r.replace('_', ' '))}: {int(n)} violations, {money(a)} at stake</li>"
+                            for r, (n, a) in per_rule.iterrows())
+            self.summary.value = (f"<div style='padding:6px 12px'><b>{len(v)} violations</b> in "
+                                  f"{v['account_id'].nunique() if len(v) else 0} accounts; "
+                                  f"{int((d.trend['direction'] == 'falling').sum())} accounts with falling margin"
+                                  f"<ul>{lines}</ul></div>")
+            self.table.value = v.head(self.rows).to_html(index=False, float_format=lambda x: f"{x:,.0f}")
+            fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+            plot_margin_trend(d, ax=axes[0], top=5)
+            if len(v):
+                plot_violations(v, ax=axes[1])
+            else:
+                axes[1].axis("off")
+            fig.tight_layout()
+            show_figure(fig)
+
+        refresh(self.out, draw)
+
+
+def control_panel(source, *, rows: int = 12) -> ControlPanel:
+    """The control dashboard: threshold rules as sliders, the audit's violations and margin trends."""
+    return ControlPanel(source, rows=rows)
+
+
+class AccountPlanPanel(W.VBox):
+    """The one-page account plan. `controls`: "account", "path" (file name for the export) and
+    "export" (a button writing the standalone page). After each change: `plan` (the AccountPlan), `out`
+    (the page) and `status` (HTML: what the export wrote)."""
+
+    def __init__(self, source, *, path: str | Path = "plan.html", charts: bool = True):
+        self.wb = as_workbench(getattr(source, "workbench", source))
+        self.charts = charts
+        c = self.controls = {
+            "account": W.Dropdown(description="account", style=_STYLE, layout=W.Layout(width="520px")),
+            "path": W.Text(value=str(path), description="export to", style=_STYLE, layout=_WIDE),
+            "export": W.Button(description="Export plan (HTML)", icon="download", button_style="primary"),
+        }
+        self.plan = None
+        self.status, self.out = W.HTML(), W.Output()
+        c["account"].observe(self._update, names="value")
+        c["export"].on_click(self._export)
+        super().__init__([W.HBox([c["account"], c["path"], c["export"]]), self.status, self.out])
+        self.wb.observe(self._on_data, names="dataset")
+        self._on_data({"new": self.wb.dataset})
+
+    def _on_data(self, change) -> None:
+        ds = change["new"]
+        sold = set(ds.order_lines["account_id"])
+        rev = (ds.order_lines["quantity"] * ds.order_lines["invoice_price"]).groupby(ds.order_lines["account_id"]).sum()
+        names = ds.accounts.set_index("account_id")["name"]
+        options = [(f"{a} · {names[a]}", a) for a in rev.sort_values(ascending=False).index if a in sold]
+        keep = self.controls["account"].value
+        self._updating = True
+        self.controls["account"].options = options
+        self.controls["account"].value = keep if keep in dict(options).values() else options[0][1]
+        self._updating = False
+        self._update()
+
+    def _update(self, *_):
+        if getattr(self, "_updating", False) or self.controls["account"].value is None:
+            return
+
+        def draw():
+            self.plan = kplan.account_plan(self.wb.dataset, self.controls["account"].value,
+                                           cost_of_capital=_coc(self.wb.dataset))
+            charts = report_html.plan_charts(self.plan) if self.charts else None
+            return HTML(self.plan.body_html(charts))
+
+        refresh(self.out, draw)
+
+    def _export(self, *_):
+        if self.plan is None:
+            self.status.value = "<span style='color:#c62828'>No plan to export yet.</span>"
+            return
+        try:
+            path = Path(self.controls["path"].value or "plan.html")
+            report_html.plan_page(self.plan, path, charts=self.charts)
+        except OSError as err:
+            self.status.value = f"<span style='color:#c62828'>Could not write the file: {html.escape(str(err))}</span>"
+        else:
+            self.status.value = f"Wrote <code>{html.escape(str(path.resolve()))}</code>"
+
+
+def account_plan_panel(source, *, path: str | Path = "plan.html", charts: bool = True) -> AccountPlanPanel:
+    """Pick an account, see its one-page plan, export it as a standalone HTML page."""
+    return AccountPlanPanel(source, path=path, charts=charts)

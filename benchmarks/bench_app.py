@@ -1,0 +1,283 @@
+"""The Voila app under load, against one Voila server (Debian's Chromium driven by Playwright).
+
+1. Time-to-interactive of every course page vs the yardstick benchmarks/one_slider.ipynb, alternating
+   pages, several rounds; medians and the ratio (target: no unit above 1.5x).
+2. Control-to-updated-output latency in the browser: a slider (or dropdown) on each unit page is moved
+   repeatedly; from the key press (or change event) to the first change of what the page shows
+   (target: p95 under 250 ms).
+3. Classroom: 30 concurrent loads of the selection workshop page on loopback, bounded in time; how many
+   rendered, p50/p95 time, and the resident memory of every kernel (target: under 150 MB each).
+
+Usage: .venv/bin/python benchmarks/bench_app.py [--rounds 3] [--clients 30] [--repeats 10]
+       [--page 01_selection_matrix_workshop.ipynb] [--skip-load]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("KAMLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+YARDSTICK = "benchmarks/one_slider.ipynb"
+TIMEOUT_MS = 180_000
+
+READY_JS = """() => !document.body.innerText.includes('Loading widget')
+    && !document.querySelector('#loading')
+    && document.querySelectorAll('.jp-Cell').length > 0
+    && (document.querySelector('.kamlab-header') || document.querySelector('.widget-slider'))"""
+
+STATE_JS = """() => {
+    const header = document.querySelector('.kamlab-header');
+    const parts = [];
+    for (const el of document.querySelectorAll('.jp-OutputArea-output, .widget-html-content, img')) {
+        if (header && header.contains(el)) continue;
+        parts.push(el.tagName === 'IMG' ? (el.getAttribute('src') || '').length + ':' +
+                   (el.getAttribute('src') || '').slice(-64) : el.innerText);
+    }
+    return parts.join('\\n');
+}"""
+
+# Arms a watcher: resolves with the ms from the user's action (Enter key or a select's change) to the
+# first change of what the page shows below the header.
+ARM_JS = """(before) => {
+    window.__kamlab_t0 = null;
+    const mark = () => { if (window.__kamlab_t0 === null) window.__kamlab_t0 = performance.now(); };
+    document.addEventListener('keydown', e => { if (e.key === 'Enter') mark(); }, {capture: true, once: true});
+    document.addEventListener('change', mark, {capture: true, once: true});
+    const state = """ + STATE_JS + """;
+    window.__kamlab_changed = new Promise(resolve => {
+        const check = () => {
+            if (window.__kamlab_t0 !== null && state() !== before) {
+                resolve(performance.now() - window.__kamlab_t0); return true; }
+            return false;
+        };
+        const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
+        obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+        setTimeout(() => { obs.disconnect(); resolve(-1); }, 20000);
+    });
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_voila(port: int, board: Path) -> subprocess.Popen:
+    env = {**os.environ, "KAMLAB_BOARD": str(board)}
+    env.pop("QUERY_STRING", None)
+    proc = subprocess.Popen([sys.executable, "-m", "voila", ".", "--no-browser", f"--port={port}",
+                             "--Voila.ip=127.0.0.1"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        if proc.poll() is not None:
+            raise RuntimeError("Voila exited")
+        time.sleep(0.2)
+    raise RuntimeError("Voila did not start")
+
+
+def kernels(voila: subprocess.Popen) -> list[psutil.Process]:
+    out = []
+    for child in psutil.Process(voila.pid).children(recursive=True):
+        try:
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                out.append(child)
+        except psutil.Error:
+            pass
+    return out
+
+
+def pct(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+async def time_to_interactive(browser, url: str) -> float:
+    ctx = await browser.new_context(viewport={"width": 1366, "height": 900})
+    page = await ctx.new_page()
+    t0 = time.perf_counter()
+    await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+    await page.wait_for_function(READY_JS, timeout=TIMEOUT_MS, polling=50)
+    elapsed = time.perf_counter() - t0
+    await ctx.close()  # closing the page shuts its kernel down (Voila's unload beacon)
+    return elapsed
+
+
+async def find_control(page):
+    """The first slider readout (or dropdown) below the header whose change changes the page."""
+    readouts = page.locator(".widget-slider .widget-readout")
+    for i in range(await readouts.count()):
+        ro = readouts.nth(i)
+        if await ro.evaluate("el => !!el.closest('.kamlab-header')") or not await ro.is_visible():
+            continue
+        return "slider", ro
+    selects = page.locator(".widget-dropdown select")
+    for i in range(await selects.count()):
+        sel = selects.nth(i)
+        if await sel.evaluate("el => !!el.closest('.kamlab-header')") or not await sel.is_visible():
+            continue
+        if await sel.locator("option").count() >= 2:
+            return "dropdown", sel
+    return None, None
+
+
+def _num(text: str) -> float | None:
+    import re
+
+    m = re.search(r"-?\d+(?:\.\d+)?", text.replace(",", ""))
+    return float(m.group(0)) if m else None
+
+
+async def latencies(browser, url: str, repeats: int) -> tuple[str, list[float]]:
+    ctx = await browser.new_context(viewport={"width": 1366, "height": 900})
+    page = await ctx.new_page()
+    await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+    await page.wait_for_function(READY_JS, timeout=TIMEOUT_MS, polling=100)
+    kind, ctl = await find_control(page)
+    got = []
+    if kind == "slider":
+        v0 = _num(await ctl.inner_text()) or 0.0
+        values = [v for v in (v0 * 0.5, v0 * 2, v0 + 1, v0 - 1) if v != v0][:2]
+    elif kind == "dropdown":
+        values = [1, 0]
+    for i in range(repeats if kind else 0):
+        target = values[i % 2]
+        before = await page.evaluate(STATE_JS)
+        await page.evaluate(ARM_JS, before)
+        if kind == "slider":
+            await ctl.click()
+            await ctl.fill(f"{target:g}")
+            await ctl.press("Enter")
+        else:
+            await ctl.select_option(index=target)
+        ms = await page.evaluate("() => window.__kamlab_changed")
+        if ms >= 0:
+            got.append(ms)
+        await page.wait_for_timeout(200)
+    await ctx.close()
+    return kind or "none", got
+
+
+async def classroom(browser, url: str, clients: int, voila) -> dict:
+    contexts = [await browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(clients)]
+
+    async def one(ctx):
+        page = await ctx.new_page()
+        t0 = time.perf_counter()
+        try:
+            await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+            await page.wait_for_function(READY_JS, timeout=TIMEOUT_MS, polling=250)
+            errors = await page.locator('[data-mime-type="application/vnd.jupyter.stderr"], .kamlab-error').count()
+            return time.perf_counter() - t0, errors == 0
+        except Exception:  # noqa: BLE001 - counted as not rendered
+            return time.perf_counter() - t0, False
+
+    t0 = time.perf_counter()
+    results = await asyncio.gather(*(one(c) for c in contexts))
+    wall = time.perf_counter() - t0
+    rss = []
+    for k in kernels(voila):
+        try:
+            rss.append(k.memory_info().rss / 2**20)
+        except psutil.Error:
+            pass
+    for c in contexts:
+        await c.close()
+    ok = [t for t, good in results if good]
+    return {"clients": clients, "rendered": len(ok), "wall": wall, "p50": pct(ok, 0.5), "p95": pct(ok, 0.95),
+            "kernels": len(rss), "rss_median": statistics.median(rss) if rss else float("nan"),
+            "rss_max": max(rss) if rss else float("nan")}
+
+
+async def main(args) -> int:
+    from playwright.async_api import async_playwright
+
+    pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb"))
+    port = free_port()
+    voila = start_voila(port, Path(tempfile.mkdtemp()) / "board.sqlite")
+    base = f"http://127.0.0.1:{port}/voila/render/"
+    status = 0
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            await time_to_interactive(browser, base + YARDSTICK)  # warm up the server and the disk cache
+            tti = {p: [] for p in [YARDSTICK, *pages]}
+            for r in range(args.rounds):
+                for p in pages:  # yardstick, page, yardstick, page, ...: drift hits both alike
+                    tti[YARDSTICK].append(await time_to_interactive(browser, base + YARDSTICK))
+                    tti[p].append(await time_to_interactive(browser, base + p))
+            y = statistics.median(tti[YARDSTICK])
+            print(f"\n1. Time to interactive, medians of {args.rounds} rounds (yardstick {YARDSTICK}: {y:.2f} s)")
+            print(f"   {'page':45s} {'median s':>9s} {'ratio':>6s}  target <= 1.5x")
+            worst = 0.0
+            for p in pages:
+                m = statistics.median(tti[p])
+                worst = max(worst, m / y)
+                print(f"   {Path(p).stem:45s} {m:9.2f} {m / y:6.2f}  {'ok' if m / y <= 1.5 else 'ABOVE'}")
+            print(f"   worst ratio {worst:.2f}")
+
+            print(f"\n2. Control -> updated output ({args.repeats} moves per page)")
+            allms = []
+            for p in pages:
+                kind, ms = await latencies(browser, base + p, args.repeats)
+                allms += ms
+                if ms:
+                    print(f"   {Path(p).stem:45s} {kind:8s} p50 {pct(ms, .5):6.0f} ms  p95 {pct(ms, .95):6.0f} ms"
+                          f"  ({len(ms)}/{args.repeats} changed)")
+                else:
+                    print(f"   {Path(p).stem:45s} {kind:8s} no change measured")
+            if allms:
+                print(f"   all pages: p50 {pct(allms, .5):.0f} ms, p95 {pct(allms, .95):.0f} ms "
+                      f"(target p95 < 250 ms: {'ok' if pct(allms, .95) < 250 else 'ABOVE'})")
+
+            if not args.skip_load:
+                res = await classroom(browser, base + "notebooks/" + args.page, args.clients, voila)
+                print(f"\n3. Classroom: {res['clients']} concurrent loads of {args.page}")
+                print(f"   rendered {res['rendered']}/{res['clients']} in {res['wall']:.1f} s wall; "
+                      f"p50 {res['p50']:.1f} s, p95 {res['p95']:.1f} s")
+                print(f"   kernels alive {res['kernels']}: RSS median {res['rss_median']:.0f} MB, "
+                      f"max {res['rss_max']:.0f} MB (target < 150 MB: "
+                      f"{'ok' if res['rss_max'] < 150 else 'ABOVE'})")
+                status = 0 if res["rendered"] == res["clients"] else 1
+            await browser.close()
+    finally:
+        voila.terminate()
+        try:
+            voila.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            voila.kill()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of this script: {peak:.0f} MB")
+    return status
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--clients", type=int, default=30)
+    ap.add_argument("--page", default="01_selection_matrix_workshop.ipynb")
+    ap.add_argument("--skip-load", action="store_true")
+    sys.exit(asyncio.run(main(ap.parse_args())))

@@ -1,0 +1,607 @@
+"""Rationalization and control: what exiting, repricing or re-serving an account really does to company
+profit (stranded costs included), threshold candidates, control rules, the audit and the dashboard.
+
+Pure: pandas and numpy only. Fractions, not percents; money in the data set's currency.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kamlab.apa import DEFAULT_COST_OF_CAPITAL
+from kamlab.data import DataError, Dataset
+
+__all__ = [
+    "ExitImpact", "exit_impact", "account_economics", "exit_traps", "candidates", "Action", "Simulation", "simulate",
+    "Rule", "DEFAULT_RULES", "audit", "Dashboard", "dashboard_metrics", "LEVERS",
+]
+
+_MONEY = lambda v: f"{v:,.0f}"  # noqa: E731
+
+
+# --------------------------------------------------------------------------------------------------
+# the exit arithmetic
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExitImpact:
+    """What dropping one account does: ``allocated_profit`` (the fully allocated P&L line),
+    ``profit_change`` (the change in company profit if it goes), ``stranded_cost`` (allocated fixed cost
+    that stays behind) and ``naive_profit_change`` (what the fully allocated view promises)."""
+
+    allocated_profit: float
+    profit_change: float
+    stranded_cost: float
+    naive_profit_change: float
+
+    def _repr_html_(self) -> str:
+        verdict = "raises" if self.profit_change > 0 else "lowers"
+        return (f"<div>Fully allocated profit {_MONEY(self.allocated_profit)}; the naive view expects exit to "
+                f"change profit by {_MONEY(self.naive_profit_change)}. In truth exit <b>{verdict}</b> company "
+                f"profit by {_MONEY(abs(self.profit_change))}, because {_MONEY(self.stranded_cost)} of fixed "
+                "cost stays behind (stranded).</div>")
+
+
+def exit_impact(revenue: float, variable_cost: float, cost_to_serve: float, allocated_fixed: float, *,
+                avoidable_fixed: float = 0.0) -> ExitImpact:
+    """The change in company profit if an account goes, against its fully allocated profit.
+
+    allocated_profit = revenue - variable_cost - cost_to_serve - allocated_fixed;
+    profit_change = -(revenue - variable_cost - cost_to_serve) + avoidable_fixed (the contribution is lost,
+    only the avoidable part of the allocated fixed cost disappears); stranded_cost = allocated_fixed -
+    avoidable_fixed. Relevant-cost reasoning for dropping a customer: Kaplan & Cooper (1998),
+    Horngren et al., *Cost Accounting*, ch. "Customer profitability".
+
+    Examples
+    --------
+    >>> r = exit_impact(200_000, 150_000, 30_000, 40_000)
+    >>> r.allocated_profit, r.profit_change, r.stranded_cost
+    (-20000.0, -20000.0, 40000.0)
+    >>> exit_impact(200_000, 150_000, 30_000, 40_000, avoidable_fixed=40_000).profit_change
+    20000.0
+    """
+    if not 0 <= avoidable_fixed <= allocated_fixed:
+        raise DataError(f"avoidable_fixed ({avoidable_fixed}) must be between 0 and allocated_fixed "
+                        f"({allocated_fixed}): it is the part of the allocated fixed cost that goes with the account")
+    contribution = float(revenue - variable_cost - cost_to_serve)
+    allocated = contribution - allocated_fixed
+    return ExitImpact(allocated_profit=float(allocated), profit_change=float(-contribution + avoidable_fixed),
+                      stranded_cost=float(allocated_fixed - avoidable_fixed), naive_profit_change=float(-allocated))
+
+
+# --------------------------------------------------------------------------------------------------
+# account economics from the APA engine
+# --------------------------------------------------------------------------------------------------
+
+def _pnl(ds: Dataset, **kw) -> pd.DataFrame:
+    """kamlab.apa.account_pnl with the keys as plain columns named account_id (and period)."""
+    from kamlab import apa
+
+    pnl = apa.account_pnl(ds, **kw)
+    names = [n for n in pnl.index.names if n is not None]
+    pnl = pnl.reset_index() if names else pnl.reset_index(drop=True)
+    if "account_id" not in pnl and "account" in pnl:
+        pnl = pnl.rename(columns={"account": "account_id"})
+    if kw.get("period") and "period" not in pnl:
+        cands = [c for c in pnl.columns if c not in ("account_id", "product_line") and
+                 (str(pnl[c].dtype).startswith(("period", "datetime")) or c in ("quarter", "year", "date"))]
+        if not cands:
+            raise DataError("kamlab.apa.account_pnl(period=...) returned no period column")
+        pnl = pnl.rename(columns={cands[0]: "period"})
+    if "period" in pnl:
+        pnl["period"] = pnl["period"].astype(str)
+    return pnl
+
+
+def account_economics(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """One row per account: revenue, COGS and cost-to-serve split by cost behaviour.
+
+    Columns: account_id, revenue (pocket revenue from `kamlab.apa.account_pnl`), cogs, variable,
+    fixed_avoidable, fixed_stranded (cost-to-serve activities grouped by ``activity_rates.cost_behaviour``),
+    cost_to_serve, net_margin = revenue - cogs - cost_to_serve, and exit_effect (the change in company
+    profit if the account goes: -(revenue - cogs - variable - fixed_avoidable)). Accounts without sales
+    still appear.
+    `cost_of_capital` prices the receivables (terms_cost, deducted in pocket revenue).
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> e = account_economics(synth.generate(n_accounts=5, years=1, seed=1))
+    >>> bool(np.allclose(e.revenue - e.cogs - e.cost_to_serve, e.net_margin))
+    True
+    """
+    pnl = _pnl(ds, cost_of_capital=cost_of_capital).set_index("account_id")
+    rates = ds.activity_rates.set_index("activity")["cost_behaviour"]
+    out = pd.DataFrame(index=pd.Index(ds.accounts["account_id"], name="account_id"))
+    out["revenue"] = pnl["pocket_revenue"]
+    out["invoice_revenue"] = pnl["invoice_revenue"]
+    out["cogs"] = pnl["cogs"]
+    for behaviour in ("variable", "fixed_avoidable", "fixed_stranded"):
+        acts = [a for a in rates.index[rates == behaviour] if a in pnl.columns]
+        out[behaviour] = pnl[acts].sum(axis=1) if acts else 0.0
+    out = out.fillna(0.0)
+    out["cost_to_serve"] = out[["variable", "fixed_avoidable", "fixed_stranded"]].sum(axis=1)
+    out["net_margin"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
+    out["exit_effect"] = -(out["revenue"] - out["cogs"] - out["variable"] - out["fixed_avoidable"])
+    return out.reset_index()
+
+
+def exit_traps(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """Accounts that lose money on the fully allocated view, yet whose exit would lower company profit:
+    net_margin < 0 but exit_effect < 0, because their stranded fixed costs exceed their loss. Sorted by
+    net margin, worst first; columns as `account_economics`.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> t = exit_traps(synth.generate(n_accounts=12, years=1, seed=1))
+    >>> bool(((t["net_margin"] < 0) & (t["exit_effect"] < 0)).all())
+    True
+    """
+    e = account_economics(ds, cost_of_capital=cost_of_capital)
+    return e[(e["net_margin"] < 0) & (e["exit_effect"] < 0)].sort_values(["net_margin", "account_id"]).reset_index(drop=True)
+
+
+def candidates(ds: Dataset, *, margin_floor: float = 0.0, periods: int = 2, period: str = "Q",
+               cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """Accounts whose net margin % stayed below `margin_floor` in each of the last `periods` periods.
+
+    Uses the account P&L per period (`kamlab.apa.account_pnl(period=...)`); an account is a candidate
+    when its latest `periods` consecutive periods (the data's last periods, in which it bought) are all
+    below the floor. Returns account_id, periods_below (length of the run up to the latest period),
+    last_margin_pct, run_net_margin (net margin summed over the run), sorted worst first.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> c = candidates(synth.generate(n_accounts=8, years=1, seed=1), margin_floor=0.0, periods=2)
+    >>> list(c.columns)
+    ['account_id', 'periods_below', 'last_margin_pct', 'run_net_margin']
+    """
+    if periods < 1:
+        raise DataError("periods must be >= 1 (how many consecutive periods below the floor)")
+    pnl = _pnl(ds, period=period, cost_of_capital=cost_of_capital).sort_values(["account_id", "period"])
+    last = sorted(pnl["period"].unique())[-periods:]
+    rows = []
+    for acc, g in pnl.groupby("account_id", sort=True):
+        below = (g["net_margin_pct"] < margin_floor).to_numpy()
+        run = int(np.argmin(below[::-1])) if not below.all() else len(below)
+        if run >= periods and list(g["period"].iloc[-periods:]) == last:
+            rows.append((acc, run, float(g["net_margin_pct"].iloc[-1]), float(g["net_margin"].iloc[-run:].sum())))
+    out = pd.DataFrame(rows, columns=["account_id", "periods_below", "last_margin_pct", "run_net_margin"])
+    return out.sort_values(["run_net_margin", "account_id"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# actions and the portfolio simulation
+# --------------------------------------------------------------------------------------------------
+
+LEVERS = {
+    "tier_down": ("sales_visit", "travel", "support_ticket", "dedicated_team", "engineering_hours"),
+    "min_order_size": ("order_processing",),
+    "charge_rush_custom": ("rush_handling", "customization"),
+}
+"""The activities each cost-to-serve lever works on (only their variable and avoidable parts)."""
+
+KINDS = ("reprice", "cut_cost", "channel", "exit")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action on one account.
+
+    kind: "reprice" (``price_change``, fraction of invoice price, with ``volume_change``, the expected
+    volume response as a fraction), "cut_cost" (``lever`` in LEVERS removes ``reduction`` of the lever's
+    variable and avoidable activity cost; ``min_order_size`` also cuts freight by the same fraction;
+    ``charge_rush_custom`` recovers it as a fee instead), "channel" (serve through a cheaper channel:
+    variable and avoidable cost-to-serve fall by ``reduction``, the channel keeps ``channel_discount`` of
+    revenue), "exit" (the account goes).
+    """
+
+    account_id: str
+    kind: str
+    price_change: float = 0.0
+    volume_change: float = 0.0
+    lever: str = "tier_down"
+    reduction: float = 0.5
+    channel_discount: float = 0.05
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise DataError(f"unknown action kind {self.kind!r}; use one of {KINDS}")
+        if self.kind == "cut_cost" and self.lever not in LEVERS:
+            raise DataError(f"unknown lever {self.lever!r}; use one of {tuple(LEVERS)}")
+        if not 0 <= self.reduction <= 1 or not 0 <= self.channel_discount < 1 or self.volume_change < -1:
+            raise DataError("reduction in [0, 1], channel_discount in [0, 1) and volume_change >= -1 (fractions)")
+
+    def describe(self) -> str:
+        if self.kind == "reprice":
+            return f"reprice {self.price_change:+.0%}, volume {self.volume_change:+.0%}"
+        if self.kind == "cut_cost":
+            return f"{self.lever.replace('_', ' ')} (-{self.reduction:.0%})"
+        if self.kind == "channel":
+            return f"move to cheaper channel (cost -{self.reduction:.0%}, channel keeps {self.channel_discount:.0%})"
+        return "exit"
+
+
+_PNL_COLS = ["revenue", "cogs", "variable", "fixed_avoidable", "fixed_stranded", "stranded_reallocated",
+             "net_margin"]
+
+
+def _lever_cost(ds: Dataset, account_id: str, lever: str) -> dict[str, float]:
+    """The account's variable and avoidable cost of the lever's activities, and its freight."""
+    act = ds.activities[ds.activities["account_id"] == account_id].merge(ds.activity_rates, on="activity")
+    act = act[act["activity"].isin(LEVERS[lever]) & (act["cost_behaviour"] != "fixed_stranded")]
+    cost = (act["driver_qty"] * act["rate"]).groupby(act["cost_behaviour"]).sum()
+    freight = ds.order_lines.loc[ds.order_lines["account_id"] == account_id, "freight_cost"].sum()
+    return {"variable": float(cost.get("variable", 0.0)), "fixed_avoidable": float(cost.get("fixed_avoidable", 0.0)),
+            "freight": float(freight)}
+
+
+def _apply(row: pd.Series, a: Action, ds: Dataset) -> pd.Series:
+    """The account's P&L row after the action (stranded cost of an exit handled by the caller)."""
+    r = row.copy()
+    if a.kind == "exit":
+        r[["revenue", "cogs", "variable", "fixed_avoidable"]] = 0.0
+        return r
+    if a.kind == "reprice":
+        v = 1.0 + a.volume_change
+        r[["revenue", "cogs", "variable"]] = r[["revenue", "cogs", "variable"]] * v
+        r["revenue"] += row["invoice_revenue"] * v * a.price_change
+    elif a.kind == "cut_cost":
+        c = _lever_cost(ds, a.account_id, a.lever)
+        if a.lever == "charge_rush_custom":
+            r["revenue"] += a.reduction * (c["variable"] + c["fixed_avoidable"])
+        else:
+            r["variable"] -= a.reduction * c["variable"]
+            r["fixed_avoidable"] -= a.reduction * c["fixed_avoidable"]
+            if a.lever == "min_order_size":
+                r["revenue"] += a.reduction * c["freight"]
+    elif a.kind == "channel":
+        r["revenue"] -= a.channel_discount * row["invoice_revenue"]
+        r[["variable", "fixed_avoidable"]] = r[["variable", "fixed_avoidable"]] * (1.0 - a.reduction)
+    return r
+
+
+def _margin(f: pd.DataFrame) -> pd.Series:
+    return (f["revenue"] - f["cogs"] - f["variable"] - f["fixed_avoidable"] - f["fixed_stranded"]
+            - f["stranded_reallocated"])
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Portfolio P&L before and after a set of actions, with the trap of the fully allocated view.
+
+    ``before``/``after``: one row per account (revenue, cogs, variable, fixed_avoidable, fixed_stranded,
+    stranded_reallocated, net_margin; exited accounts keep a row of zeros). ``effects``: one row per
+    action with ``profit_effect`` (true change in company profit), ``naive_effect`` (what the fully
+    allocated P&L promises) and ``stranded_cost``. ``before_profit + effects.profit_effect.sum() ==
+    after_profit``; ``naive_after_profit`` is what the naive view expects."""
+
+    before: pd.DataFrame
+    after: pd.DataFrame
+    effects: pd.DataFrame
+    before_profit: float
+    after_profit: float
+    naive_after_profit: float
+    stranded_cost: float
+    currency: str = "EUR"
+
+    @property
+    def reconciles(self) -> bool:
+        return bool(np.isclose(self.before_profit + self.effects["profit_effect"].sum(), self.after_profit,
+                               rtol=0, atol=1e-6 * max(1.0, abs(self.before_profit))))
+
+    @property
+    def trap(self) -> float:
+        """How much the naive view overstates the result (naive after - true after)."""
+        return self.naive_after_profit - self.after_profit
+
+    def summary(self) -> pd.DataFrame:
+        cols = ["revenue", "cogs", "variable", "fixed_avoidable", "fixed_stranded", "stranded_reallocated",
+                "net_margin"]
+        return pd.DataFrame({"before": self.before[cols].sum(), "after": self.after[cols].sum()}).assign(
+            change=lambda d: d["after"] - d["before"])
+
+    def _repr_html_(self) -> str:
+        head = (f"<div><b>Portfolio profit</b>: before {_MONEY(self.before_profit)} {self.currency}, "
+                f"after {_MONEY(self.after_profit)} (true view), "
+                f"naive fully allocated view expects {_MONEY(self.naive_after_profit)}. "
+                f"Stranded fixed cost re-spread over the remaining accounts: {_MONEY(self.stranded_cost)}.</div>")
+        eff = self.effects.to_html(index=False, float_format=_MONEY)
+        return head + eff + self.summary().to_html(float_format=_MONEY)
+
+
+def _check_actions(ds: Dataset, actions) -> list[Action]:
+    actions = [actions] if isinstance(actions, Action) else list(actions)
+    ids = set(ds.accounts["account_id"])
+    seen = set()
+    for a in actions:
+        if not isinstance(a, Action):
+            raise DataError(f"actions must be kamlab.rationalization.Action objects, got {type(a).__name__}")
+        if a.account_id not in ids:
+            raise DataError(f"unknown account {a.account_id!r}; valid ids include {sorted(ids)[:5]}")
+        if a.account_id in seen:
+            raise DataError(f"two actions for account {a.account_id!r}: combine them into one per account")
+        seen.add(a.account_id)
+    if len(seen) == len(ids) and any(a.kind == "exit" for a in actions) and all(a.kind == "exit" for a in actions):
+        raise DataError("exiting every account leaves nobody to carry the stranded fixed costs")
+    return actions
+
+
+def simulate(ds: Dataset, actions, *, spread_by: str = "revenue", cost_of_capital: float = DEFAULT_COST_OF_CAPITAL,
+             economics: pd.DataFrame | None = None) -> Simulation:
+    """Apply actions to accounts and compare the portfolio P&L before and after.
+
+    Exit removes the account's revenue, COGS, variable and avoidable cost-to-serve; its fixed_stranded
+    cost (``activity_rates.cost_behaviour``) stays in the company and is re-spread over the remaining
+    accounts in proportion to their revenue after the actions (``spread_by="revenue"``) or to their own
+    stranded cost (``spread_by="stranded"``). Re-spreading moves cost between accounts, it does not
+    change the total: each action's true ``profit_effect`` is the change in company profit. The naive
+    fully allocated view expects an exit to raise profit by the account's loss (-net margin), i.e. it
+    forgets the stranded cost (Kaplan & Cooper 1998, *Cost & Effect*, ch. 10).
+
+    Parameters
+    ----------
+    ds : Dataset
+    actions : Action or list of Action (at most one per account)
+    spread_by : "revenue" or "stranded"
+    cost_of_capital : float
+        Prices the receivables in the account P&L (terms_cost).
+    economics : DataFrame, optional
+        A precomputed `account_economics(ds)`, to skip recomputing the P&L (e.g. in a panel).
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> ds = synth.generate(n_accounts=6, years=1, seed=1)
+    >>> sim = simulate(ds, [Action(ds.accounts.account_id[0], "exit")])
+    >>> sim.reconciles
+    True
+    """
+    if spread_by not in ("revenue", "stranded"):
+        raise DataError('spread_by must be "revenue" or "stranded"')
+    actions = _check_actions(ds, actions)
+    eco = (account_economics(ds, cost_of_capital=cost_of_capital) if economics is None else economics).set_index("account_id")
+    before = eco[["revenue", "invoice_revenue", "cogs", "variable", "fixed_avoidable", "fixed_stranded"]].copy()
+    before["stranded_reallocated"] = 0.0
+    before["net_margin"] = _margin(before)
+    after = before.copy()
+    rows = []
+    for a in actions:
+        new = _apply(before.loc[a.account_id], a, ds)
+        stranded = float(new["fixed_stranded"]) if a.kind == "exit" else 0.0
+        if a.kind == "exit":
+            new["fixed_stranded"] = 0.0
+        after.loc[a.account_id] = new
+        # the stranded cost leaves the account's row but not the company
+        effect = float(_margin(new.to_frame().T).iloc[0] - before.loc[a.account_id, "net_margin"]) - stranded
+        naive = -float(before.loc[a.account_id, "net_margin"]) if a.kind == "exit" else effect
+        rows.append((a.account_id, a.kind, a.describe(), effect, naive, stranded))
+    effects = pd.DataFrame(rows, columns=["account_id", "kind", "action", "profit_effect", "naive_effect",
+                                          "stranded_cost"])
+    stranded = float(effects["stranded_cost"].sum())
+    if stranded:
+        gone = set(effects.loc[effects["kind"] == "exit", "account_id"])
+        keep = ~after.index.isin(gone)
+        basis = after.loc[keep, "revenue" if spread_by == "revenue" else "fixed_stranded"].clip(lower=0.0)
+        if basis.sum() <= 0:
+            basis = pd.Series(1.0, index=basis.index)
+        after.loc[keep, "stranded_reallocated"] = stranded * basis / basis.sum()
+    after["net_margin"] = _margin(after)
+    b, t = float(before["net_margin"].sum()), float(after["net_margin"].sum())
+    return Simulation(before=before.reset_index(), after=after.reset_index(), effects=effects, before_profit=b,
+                      after_profit=t, naive_after_profit=b + float(effects["naive_effect"].sum()),
+                      stranded_cost=stranded, currency=ds.currency)
+
+
+# --------------------------------------------------------------------------------------------------
+# control rules and the audit
+# --------------------------------------------------------------------------------------------------
+
+RULE_KINDS = {
+    "margin_floor": "net margin % below the floor",
+    "discount_authority": "on-invoice discount beyond the KAM's authority",
+    "dso_beyond_terms": "paying later than the contracted terms",
+    "pocket_below_band": "pocket price below the band's low percentile",
+    "margin_decline": "net margin % falling over several periods",
+}
+_CONSEQUENCE = {
+    "margin_floor": "put the account on the rationalization review; KAM brings a repricing or cost-to-serve plan",
+    "discount_authority": "escalate to the sales director; discount needs approval or is withdrawn at renewal",
+    "dso_beyond_terms": "credit control reminder; charge interest or hold new orders past the limit",
+    "pocket_below_band": "price review of these transactions; align rebates and freight with policy",
+    "margin_decline": "early warning: review the account plan before the next period closes",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A control rule. kind in RULE_KINDS; ``threshold`` means:
+
+    - margin_floor: minimum net margin % (fraction) over the whole data;
+    - discount_authority: largest on-invoice discount off list (fraction) a KAM may give;
+    - dso_beyond_terms: days paid beyond terms (revenue-weighted average) tolerated;
+    - pocket_below_band: percentile (fraction, e.g. 0.10 = P10) of pocket price / list per product;
+    - margin_decline: drop in net margin % (fraction points) over the last ``periods`` periods tolerated.
+    """
+
+    kind: str
+    threshold: float
+    periods: int = 3
+    consequence: str = ""
+    name: str = ""
+
+    def __post_init__(self):
+        if self.kind not in RULE_KINDS:
+            raise DataError(f"unknown rule kind {self.kind!r}; use one of {tuple(RULE_KINDS)}")
+        if not self.consequence:
+            object.__setattr__(self, "consequence", _CONSEQUENCE[self.kind])
+        if not self.name:
+            object.__setattr__(self, "name", self.kind)
+
+
+DEFAULT_RULES = (
+    Rule("margin_floor", 0.05),
+    Rule("discount_authority", 0.15),
+    Rule("dso_beyond_terms", 10),
+    Rule("pocket_below_band", 0.10),
+    Rule("margin_decline", 0.03, periods=3),
+)
+
+
+def _pocket_lines(ds: Dataset) -> pd.DataFrame:
+    ol = ds.order_lines[ds.order_lines["quantity"] > 0]
+    listv = ol["quantity"] * ol["list_price"]
+    pocket = ol["quantity"] * ol["invoice_price"] - ol["off_invoice"] - ol["freight_cost"]
+    return pd.DataFrame({"account_id": ol["account_id"], "product_id": ol["product_id"], "list_value": listv,
+                         "discount": 1 - ol["invoice_price"] / ol["list_price"].where(ol["list_price"] > 0),
+                         "pocket_frac": pocket / listv.where(listv > 0)}).dropna()
+
+
+def _rule_margin_floor(ds, rule, pnl, coc):
+    f = pnl.groupby("account_id")[["invoice_revenue", "net_margin"]].sum()
+    pct = f["net_margin"] / f["invoice_revenue"].where(f["invoice_revenue"] > 0)
+    bad = pct < rule.threshold
+    amount = (rule.threshold - pct[bad]) * f.loc[bad, "invoice_revenue"]
+    return amount, pct[bad].map(lambda v: f"net margin {v:.1%} < floor {rule.threshold:.1%}")
+
+
+def _rule_discount(ds, rule, pnl, coc):
+    lines = _pocket_lines(ds)
+    lines = lines[lines["discount"] > rule.threshold + 1e-12]
+    excess = (lines["discount"] - rule.threshold) * lines["list_value"]
+    g = excess.groupby(lines["account_id"]).sum()
+    n = lines.groupby("account_id").size()
+    return g, n.map(lambda k: f"{k} lines discounted beyond {rule.threshold:.0%}")
+
+
+def _rule_dso(ds, rule, pnl, coc):
+    p = ds.payments.merge(ds.accounts[["account_id", "payment_terms_days"]], on="account_id")
+    end = ds.order_lines["invoice_date"].max()
+    paid = p["paid_date"].fillna(max(end, p["due_date"].max()))
+    late = (paid - p["due_date"]).dt.days.clip(lower=0)
+    w = p["amount"].clip(lower=0)
+    days = (late * w).groupby(p["account_id"]).sum() / w.groupby(p["account_id"]).sum().where(lambda s: s > 0)
+    cost = (late * w / 365 * coc).groupby(p["account_id"]).sum()
+    bad = days > rule.threshold
+    return cost[bad], days[bad].map(lambda d: f"pays {d:.0f} days beyond terms on average (> {rule.threshold:g})")
+
+
+def _rule_band(ds, rule, pnl, coc):
+    lines = _pocket_lines(ds)
+    floor = lines.groupby("product_id")["pocket_frac"].transform(lambda s: s.quantile(rule.threshold))
+    low = lines[lines["pocket_frac"] < floor - 1e-12]
+    gap = (floor[low.index] - low["pocket_frac"]) * low["list_value"]
+    n = low.groupby("account_id").size()
+    return gap.groupby(low["account_id"]).sum(), n.map(lambda k: f"{k} lines below the P{rule.threshold * 100:.0f} pocket price")
+
+
+def _rule_decline(ds, rule, pnl_q, coc):
+    out, why = {}, {}
+    for acc, g in pnl_q.sort_values("period").groupby("account_id"):
+        if len(g) <= rule.periods:
+            continue
+        pct = g["net_margin_pct"].to_numpy()
+        drop = pct[-rule.periods - 1] - pct[-1]
+        if drop > rule.threshold:
+            out[acc] = drop * float(g["invoice_revenue"].iloc[-1])
+            why[acc] = f"net margin fell {drop * 100:.1f} points over {rule.periods} periods"
+    return pd.Series(out, dtype=float), pd.Series(why, dtype=object)
+
+
+_RULE_FUNCS = {"margin_floor": _rule_margin_floor, "discount_authority": _rule_discount,
+               "dso_beyond_terms": _rule_dso, "pocket_below_band": _rule_band, "margin_decline": _rule_decline}
+
+
+def audit(ds: Dataset, rules=DEFAULT_RULES, *, period: str = "Q", cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """Check every account against control rules; one row per violation.
+
+    Columns: account_id, rule (the rule's name), kind, amount (money at stake: margin shortfall to the floor,
+    discount given beyond authority, carrying cost of late payment at `cost_of_capital` on 365 days,
+    pocket-price gap to the band percentile, or the margin lost by the decline on the latest period's
+    revenue; margin % is net margin / invoice revenue as in the APA), detail (one sentence), consequence (what the control process does next). Sorted by amount,
+    largest first. Price-band control after Marn & Rosiello (1992).
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> v = audit(synth.generate(n_accounts=8, years=2, seed=1))
+    >>> list(v.columns)
+    ['account_id', 'rule', 'kind', 'amount', 'detail', 'consequence']
+    """
+    rules = [rules] if isinstance(rules, Rule) else list(rules)
+    pnl = _pnl(ds, cost_of_capital=cost_of_capital)
+    pnl_q = _pnl(ds, period=period, cost_of_capital=cost_of_capital) if any(r.kind == "margin_decline" for r in rules) else None
+    frames = []
+    for rule in rules:
+        amount, detail = _RULE_FUNCS[rule.kind](ds, rule, pnl_q if rule.kind == "margin_decline" else pnl,
+                                                cost_of_capital)
+        if len(amount):
+            frames.append(pd.DataFrame({"account_id": amount.index.astype(str), "rule": rule.name,
+                                        "kind": rule.kind, "amount": amount.to_numpy(dtype=float),
+                                        "detail": detail.reindex(amount.index).to_numpy(dtype=object),
+                                        "consequence": rule.consequence}))
+    cols = ["account_id", "rule", "kind", "amount", "detail", "consequence"]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "amount" else object) for c in cols})
+    out = pd.concat(frames, ignore_index=True)[cols]
+    return out.sort_values(["amount", "account_id", "rule"], ascending=[False, True, True]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# the control dashboard
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Control dashboard: ``margins`` (net margin % by account (rows) and period (columns)), ``trend``
+    (per account: slope of net margin % per period by least squares, latest margin, direction) and
+    ``violations`` (the audit)."""
+
+    margins: pd.DataFrame
+    trend: pd.DataFrame
+    violations: pd.DataFrame
+    period: str = "Q"
+
+    def _repr_html_(self) -> str:
+        falling = int((self.trend["direction"] == "falling").sum())
+        head = (f"<div><b>Control dashboard</b> ({len(self.margins)} accounts, {self.margins.shape[1]} periods): "
+                f"{falling} accounts with falling margin, {len(self.violations)} rule violations "
+                f"({self.violations['account_id'].nunique() if len(self.violations) else 0} accounts).</div>")
+        return head + self.violations.head(15).to_html(index=False, float_format=_MONEY)
+
+
+def dashboard_metrics(ds: Dataset, *, period: str = "Q", rules=DEFAULT_RULES, flat: float = 0.005,
+                      cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> Dashboard:
+    """Margin % by account and period, its trend, and the rule violations.
+
+    The trend is the least-squares slope of net margin % against the period number (fraction points per
+    period); ``direction`` is "falling" below -`flat`, "rising" above `flat`, else "flat".
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> d = dashboard_metrics(synth.generate(n_accounts=6, years=1, seed=1))
+    >>> list(d.trend.columns)
+    ['slope', 'latest', 'direction']
+    """
+    pnl = _pnl(ds, period=period, cost_of_capital=cost_of_capital)
+    margins = pnl.pivot_table(index="account_id", columns="period", values="net_margin_pct", aggfunc="first")
+    margins = margins.reindex(columns=sorted(margins.columns))
+
+    def slope(row: pd.Series) -> float:
+        y = row.to_numpy(dtype=float)
+        x = np.arange(len(y), dtype=float)
+        ok = np.isfinite(y)
+        return float(np.polyfit(x[ok], y[ok], 1)[0]) if ok.sum() >= 2 else 0.0
+
+    trend = pd.DataFrame({"slope": margins.apply(slope, axis=1),
+                          "latest": margins.apply(lambda r: r.dropna().iloc[-1] if r.notna().any() else np.nan,
+                                                  axis=1)})
+    trend["direction"] = np.select([trend["slope"] < -flat, trend["slope"] > flat], ["falling", "rising"], "flat")
+    return Dashboard(margins=margins, trend=trend, violations=audit(ds, rules, period=period, cost_of_capital=cost_of_capital),
+                     period=period)

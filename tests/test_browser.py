@@ -1,0 +1,274 @@
+"""The Voila app in a real browser (Debian's Chromium driven by Playwright).
+
+For every page in notebooks/: it renders with no error output and no "Loading widget..." left, and
+moving one control changes a shown number or figure. Screenshots of every page go to
+artifacts/screenshots/ (git-ignored). The landing page's links reach every unit, and each unit's header
+link leads back home.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("KAMLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+RENDER_TIMEOUT_MS = 120_000
+CHANGE_TIMEOUT_MS = 20_000
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ERROR_SELECTORS = (
+    '[data-mime-type="application/vnd.jupyter.stderr"]',
+    '[data-mime-type="application/vnd.jupyter.error"]',
+    ".kamlab-error",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Voila exited with code {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"Voila did not listen on port {port} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def voila_url(tmp_path_factory):
+    """One Voila for the session, on a free loopback port, with the repository's voila.json."""
+    port = _free_port()
+    env = {**os.environ, "KAMLAB_BOARD": str(tmp_path_factory.mktemp("board") / "board.sqlite"),
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env.pop("QUERY_STRING", None)
+    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "voila", "notebooks", "--no-browser", f"--port={port}",
+                             "--Voila.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Chromium at {CHROMIUM} ('make browser' installs it with apt)")
+        pytest.skip(f"Chromium is not at {CHROMIUM}: 'sudo apt-get install chromium' to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def tab(chromium):
+    context = chromium.new_context(viewport={"width": 1366, "height": 900})
+    pg = context.new_page()
+    try:
+        yield pg
+    except BaseException:
+        raise
+    finally:
+        context.close()
+
+
+@contextmanager
+def shot_on_failure(page, name: str):
+    """Keep a screenshot of the page when the block fails (artifacts/screenshots/FAILED-<name>.png)."""
+    try:
+        yield
+    except BaseException:
+        try:
+            _shot(page, f"FAILED-{name}")
+        except Exception:  # noqa: BLE001 - the failure itself is what matters
+            pass
+        raise
+
+
+def render(page, url: str) -> None:
+    """Open a page and wait until Voila has run it and every widget is drawn."""
+    page.goto(url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(".kamlab-header", state="visible", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_function(
+        """() => !document.body.innerText.includes('Loading widget')
+                 && !document.querySelector('#loading, .voila-spinner-color1')
+                 && document.querySelectorAll('.jp-Cell').length > 0""",
+        timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_load_state("load", timeout=RENDER_TIMEOUT_MS)
+
+
+def assert_no_errors(page) -> None:
+    for sel in ERROR_SELECTORS:
+        found = page.locator(sel)
+        if found.count():
+            raise AssertionError(f"the page shows an error ({sel}): {found.first.inner_text()[:500]}")
+    text = page.inner_text("body")
+    for bad in ("Traceback", "could not be shown", "Execution error", "Loading widget"):
+        assert bad not in text, f"the page shows {bad!r}"
+
+
+def content_state(page) -> str:
+    """What a person sees below the header: text and images (hashed), to tell whether anything changed."""
+    return page.evaluate("""() => {
+        const header = document.querySelector('.kamlab-header');
+        const parts = [];
+        for (const el of document.querySelectorAll('.jp-OutputArea-output, .widget-html-content, img')) {
+            if (header && header.contains(el)) continue;
+            parts.push(el.tagName === 'IMG' ? el.getAttribute('src') : el.innerText);
+        }
+        return parts.join('\\n');
+    }""")
+
+
+def _digest(state: str) -> str:
+    return hashlib.sha1(state.encode()).hexdigest()
+
+
+def _number(text: str) -> float | None:
+    m = re.search(r"-?\d+(?:[.,]\d+)?", text.replace(",", ""))
+    return float(m.group(0)) if m else None
+
+
+def _candidates(v: float) -> list[float]:
+    out = [v * 0.5, v * 2, v + 1, v - 1, 0.0, 1.0]
+    return [c for c in out if abs(c - v) > 1e-9]
+
+
+def _wait_changed(page, before: str, timeout_ms: int) -> bool:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        if _digest(content_state(page)) != before:
+            return True
+        page.wait_for_timeout(150)
+    return False
+
+
+def move_one_control(page, *, allow_header: bool = False) -> str:
+    """Move sliders (through their readouts) and dropdowns outside the header, one at a time, until what
+    the page shows changes; returns a description of the control that did it."""
+    tried = 0
+    readouts = page.locator(".widget-slider .widget-readout")
+    for i in range(readouts.count()):
+        ro = readouts.nth(i)
+        if not ro.is_visible() or ro.evaluate("el => !!el.closest('.kamlab-header')"):
+            continue
+        v = _number(ro.inner_text())
+        if v is None:
+            continue
+        tried += 1
+        for new in _candidates(v)[:3]:
+            before = _digest(content_state(page))
+            ro.click()
+            ro.fill(f"{new:g}")
+            ro.press("Enter")
+            if _wait_changed(page, before, CHANGE_TIMEOUT_MS if tried == 1 else 6000):
+                return f"slider readout {v:g} -> {new:g}"
+        if tried >= 3:
+            break
+    selects = page.locator(".widget-dropdown select")
+    for i in range(selects.count()):
+        sel = selects.nth(i)
+        in_header = sel.evaluate("el => !!el.closest('.kamlab-header')")
+        if not sel.is_visible() or (in_header and not allow_header):
+            continue
+        options = sel.locator("option")
+        if options.count() < 2:
+            continue
+        current = sel.evaluate("el => el.selectedIndex")
+        target = 3 if in_header and options.count() > 3 else (current + 1) % options.count()
+        before = _digest(content_state(page))
+        sel.select_option(index=target)
+        if _wait_changed(page, before, CHANGE_TIMEOUT_MS):
+            return f"dropdown -> {options.nth(target).inner_text()}"
+    raise AssertionError("no slider or dropdown changed what the page shows")
+
+
+def _shot(page, name: str) -> Path:
+    """A screenshot of the whole page: Voila scrolls inside #rendered_cells, so grow the viewport to fit."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate("""() => { const c = document.querySelector('#rendered_cells');
+                                      return c ? c.scrollHeight : document.body.scrollHeight; }""")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height + 40, size["height"]), 12000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_page_renders_and_reacts(tab, voila_url, nb):
+    with shot_on_failure(tab, nb.stem):
+        render(tab, f"{voila_url}/voila/render/{nb.name}")
+        assert_no_errors(tab)
+        assert _shot(tab, nb.stem).stat().st_size > 10_000
+        is_home = nb.stem == "00_welcome"
+        what = move_one_control(tab, allow_header=is_home)
+        assert what
+        assert_no_errors(tab)
+        _shot(tab, f"{nb.stem}--after")
+        if not is_home:
+            home = tab.locator(".kamlab-header a.kamlab-home")
+            assert home.get_attribute("href") == "00_welcome.ipynb"
+
+
+def test_presenter_mode_from_the_query_string(tab, voila_url):
+    render(tab, f"{voila_url}/voila/render/00_welcome.ipynb?presenter=1")
+    assert_no_errors(tab)
+    assert tab.locator(".kamlab-presenter").count() == 1
+    size = tab.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.jp-RenderedMarkdown p')).fontSize)")
+    assert size >= 18
+    _shot(tab, "00_welcome--presenter")
+
+
+def test_landing_page_navigates_to_every_unit_and_back(tab, voila_url):
+    home_url = f"{voila_url}/voila/render/00_welcome.ipynb"
+    render(tab, home_url)
+    hrefs = tab.eval_on_selector_all(".jp-RenderedMarkdown a[href$='.ipynb']",
+                                      "els => els.map(a => a.getAttribute('href'))")
+    units = sorted({h for h in hrefs if (ROOT / "notebooks" / h).exists()})
+    missing = sorted(set(hrefs) - set(units))
+    assert units, "the landing page shows no links to units"
+    for href in units:
+        tab.click(f".jp-RenderedMarkdown a[href='{href}']")
+        tab.wait_for_url(f"**/voila/render/{href}", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+        tab.wait_for_selector(".kamlab-header a.kamlab-home", state="visible", timeout=RENDER_TIMEOUT_MS)
+        tab.click(".kamlab-header a.kamlab-home")
+        tab.wait_for_url("**/voila/render/00_welcome.ipynb", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+        tab.wait_for_selector(".kamlab-tour", state="visible", timeout=RENDER_TIMEOUT_MS)
+    if os.environ.get("CI"):
+        assert not missing, f"the landing page links to pages that do not exist: {missing}"

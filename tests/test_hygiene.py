@@ -1,0 +1,163 @@
+"""The workbench's own hygiene: notebooks stripped and thin, parameters cells, links that resolve, pure
+domain modules, voila.json, and environment.yml in step with pyproject.toml."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+HOME = ROOT / "notebooks" / "00_welcome.ipynb"
+UNITS = ("01_selection_matrix_workshop", "02_account_profitability_analysis",
+         "03_cost_to_serve_and_resource_allocation", "04_negotiation_scenarios",
+         "05_growth_share_of_wallet_jbp", "06_rationalization_and_control", "07_account_plan")
+PARAMETERS = {"data_folder": None, "seed": None, "scenario": "baseline", "presenter": False}
+MAX_CELL_LINES = 12
+FORBIDDEN_IN_DOMAIN = {"matplotlib", "ipywidgets", "IPython", "seaborn", "traitlets", "voila"}
+
+ids = [p.stem for p in NOTEBOOKS]
+
+
+def _nb(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_the_landing_page_exists():
+    assert HOME.exists()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_without_outputs(path):
+    for i, cell in enumerate(_nb(path).cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {i} has outputs: clear them before committing"
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_one_parameters_cell_with_the_four_parameters(path):
+    cells = [c for c in _nb(path).cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1, f"{path.name}: exactly one cell tagged 'parameters', found {len(cells)}"
+    assert cells[0].cell_type == "code"
+    values = {}
+    for node in ast.parse(cells[0].source).body:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1, ast.unparse(node)
+        values[node.targets[0].id] = ast.literal_eval(node.value)
+    assert values == PARAMETERS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_notebooks_are_thin(path):
+    for i, cell in enumerate(_nb(path).cells):
+        if cell.cell_type == "code":
+            n = len(cell.source.strip().splitlines())
+            assert n <= MAX_CELL_LINES, (f"{path.name} cell {i} has {n} lines: move the logic into kamlab "
+                                         f"(a notebook cell is at most {MAX_CELL_LINES} lines)")
+            assert "import *" not in cell.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_every_page_has_the_header(path):
+    """The header (scenario, data switch, presenter, the link home) comes from kl.widgets.workbench."""
+    src = "\n".join(c.source for c in _nb(path).cells if c.cell_type == "code")
+    assert re.search(r"kl\.widgets\.workbench\(\s*data_folder\s*,\s*seed=seed\s*,\s*scenario=scenario\s*,"
+                     r"\s*presenter=presenter", src), f"{path.name} does not build the page header"
+    assert _nb(path).metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+def _home_links() -> list[str]:
+    text = "\n".join(c.source for c in _nb(HOME).cells if c.cell_type == "markdown")
+    return re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'href="([^"]+)"', text)
+
+
+def test_landing_page_links_resolve():
+    links = [l.split("?")[0].split("#")[0] for l in _home_links() if not re.match(r"[a-z]+:", l)]
+    assert links, "the landing page links to no unit"
+    for link in links:
+        assert not link.startswith("/"), f"{link}: use relative links, so they work in Voila and Lab"
+        assert (HOME.parent / link).is_file(), f"the landing page links to {link}, which does not exist"
+
+
+def test_landing_page_links_every_unit():
+    linked = {Path(l.split("?")[0]).stem for l in _home_links()}
+    assert set(UNITS) <= linked
+    present = {p.stem for p in NOTEBOOKS if re.match(r"\d\d_", p.stem) and p.stem != HOME.stem}
+    assert present <= linked, f"units not linked from the landing page: {sorted(present - linked)}"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    mods = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    mods |= {n.module.split(".")[0] for n in ast.walk(tree)
+             if isinstance(n, ast.ImportFrom) and n.module and n.level == 0}
+    return mods
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "kamlab").glob("*.py")), ids=lambda p: p.name)
+def test_domain_modules_import_no_plotting_or_widgets(path):
+    bad = _imports(path) & FORBIDDEN_IN_DOMAIN
+    assert not bad, f"kamlab/{path.name} imports {sorted(bad)}: domain modules stay pandas/numpy/scipy"
+
+
+def test_the_purity_check_can_fail(tmp_path):
+    f = tmp_path / "x.py"
+    f.write_text("def f():\n    import matplotlib.pyplot as plt\n")
+    assert _imports(f) & FORBIDDEN_IN_DOMAIN == {"matplotlib"}
+
+
+def test_voila_json_is_safe_for_a_classroom():
+    conf = json.loads((ROOT / "voila.json").read_text())
+    assert conf["Voila"]["ip"] == "127.0.0.1"
+    assert conf["VoilaConfiguration"]["strip_sources"] is True
+    assert conf["VoilaConfiguration"]["show_tracebacks"] is False
+    assert 0 < conf["VoilaExecutor"]["timeout"] <= 300
+    assert conf["MappingKernelManager"]["cull_idle_timeout"] > 0
+    assert conf["MappingKernelManager"]["cull_interval"] > 0
+
+
+def test_voila_is_pinned_high_enough():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(re.fullmatch(r"voila>=0\.5\.(6|[7-9]|\d\d)|voila>=0\.([6-9]|\d\d).*", d) for d in deps)
+
+
+def test_artifacts_are_ignored():
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert "/artifacts/" in ignored or "artifacts/" in ignored
+    assert "/workshop/" in ignored or "workshop/" in ignored
+
+
+def _req(spec: str) -> tuple[str, str]:
+    m = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", spec)
+    return re.sub(r"[-_.]+", "-", m.group(1)).lower(), m.group(2).replace(" ", "").replace("==", "=")
+
+
+def test_environment_yml_matches_pyproject():
+    import yaml
+
+    env_file = ROOT / "environment.yml"
+    if not env_file.exists():
+        if os.environ.get("CI"):
+            pytest.fail("environment.yml is missing")
+        pytest.skip("environment.yml not written yet")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = dict(_req(d) for d in project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        wanted.update(_req(d) for d in extra)
+    env = yaml.safe_load(env_file.read_text())
+    have = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):  # the pip: section installs kamlab itself
+            continue
+        name, spec = _req(dep)
+        if name not in ("python", "pip"):
+            have[name] = spec
+    assert have == wanted, (f"only in environment.yml: {sorted(set(have) - set(wanted))}; "
+                            f"only in pyproject.toml: {sorted(set(wanted) - set(have))}; "
+                            f"different versions: {sorted(k for k in have if k in wanted and have[k] != wanted[k])}")

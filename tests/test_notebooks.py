@@ -1,0 +1,81 @@
+"""Every course notebook executes top to bottom, headless, with the shipped data and with a generated
+company (a second seed), within a time budget. Executed copies are kept under artifacts/executed/.
+
+The runs go two at a time (the machines have two cores); each gets papermill's per-cell timeout.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+OUT = ROOT / "artifacts" / "executed"
+RUNS = {"shipped": {}, "seed7": {"seed": 7}}
+CELL_TIMEOUT_S = 120      # one cell may take at most this long
+NOTEBOOK_BUDGET_S = 240   # a whole notebook (kernel start included) at most this long
+WORKERS = 2
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
+
+CASES = [(nb, run) for nb in NOTEBOOKS for run in RUNS]
+
+
+def _execute(nb: Path, run: str) -> dict:
+    import papermill as pm
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = OUT / f"{nb.stem}--{run}.ipynb"
+    start = time.perf_counter()
+    try:
+        result = pm.execute_notebook(str(nb), str(target), parameters=RUNS[run], kernel_name="python3",
+                                     cwd=str(nb.parent), execution_timeout=CELL_TIMEOUT_S,
+                                     progress_bar=False, log_output=False, report_mode=False)
+        error = None
+    except Exception as err:  # noqa: BLE001 - reported by the test below, with the notebook's name
+        result, error = None, err
+    return {"nb": result, "error": error, "seconds": time.perf_counter() - start, "path": target}
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """Run every (notebook, run) pair, WORKERS at a time, once for the whole module."""
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    os.environ.pop("QUERY_STRING", None)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {case: pool.submit(_execute, *case) for case in CASES}
+        return {case: f.result() for case, f in futures.items()}
+
+
+def test_notebooks_were_found():
+    assert any(p.name == "00_welcome.ipynb" for p in NOTEBOOKS)
+
+
+def _problems(nb) -> list[str]:
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}")
+            text = out.get("text", "") if out.get("name") == "stderr" else ""
+            if "Traceback" in text:
+                found.append(f"cell {i}: traceback on stderr")
+            html = "".join(out.get("data", {}).get("text/html", ""))
+            if "kamlab-error" in html:
+                found.append(f"cell {i}: shows an error box: {html[:200]}")
+    return found
+
+
+@pytest.mark.parametrize("nb,run", CASES, ids=[f"{nb.stem}-{run}" for nb, run in CASES])
+def test_notebook_executes(executed, nb, run):
+    res = executed[(nb, run)]
+    assert res["error"] is None, f"{nb.name} ({run}) failed; see {res['path']}:\n{res['error']}"
+    assert not _problems(res["nb"]), _problems(res["nb"])
+    assert res["seconds"] < NOTEBOOK_BUDGET_S, f"{nb.name} ({run}) took {res['seconds']:.0f} s"
+    injected = [c for c in res["nb"].cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if RUNS[run]:
+        assert injected and "seed = 7" in injected[0].source

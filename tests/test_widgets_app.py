@@ -1,0 +1,135 @@
+"""The page header and the board panels, driven headlessly."""
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from kamlab import board, data, scenarios
+from kamlab.widgets import app
+from kamlab.widgets.common import Workbench
+
+from test_scenarios import toy_dataset
+
+
+@pytest.fixture()
+def toy_folder(tmp_path):
+    return data.save(toy_dataset(), tmp_path / "toy")
+
+
+@pytest.fixture(autouse=True)
+def _no_query(monkeypatch):
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+
+
+def test_header_has_its_parts(toy_folder):
+    wb = app.workbench(toy_folder)
+    assert isinstance(wb.workbench, Workbench)
+    assert len(wb.workbench.dataset.accounts) == 4
+    assert wb.scenario.options[0] == "baseline" and wb.scenario.value == "baseline"
+    assert 'href="00_welcome.ipynb"' in wb.home.value
+    assert "4 accounts" in wb.summary.value and "Toy Co" in wb.summary.value
+    assert wb.folder.value == str(toy_folder)
+    assert wb.message.value == ""
+
+
+def test_scenario_dropdown_replaces_the_dataset_and_panels_hear_it(toy_folder):
+    wb = app.workbench(toy_folder)
+    seen = []
+    wb.workbench.observe(lambda ch: seen.append(ch["new"].meta["scenario"]), names="dataset")
+    wb.scenario.value = "lose the top account"
+    assert len(wb.workbench.dataset.accounts) == 3
+    assert "scenario: lose the top account" in wb.summary.value
+    wb.scenario.value = "cost of capital up"  # tables equal to the base: still announced
+    wb.scenario.value = "baseline"
+    assert seen == ["lose the top account", "cost of capital up", "baseline"]
+
+
+def test_data_switch_loads_a_folder_and_shows_errors(toy_folder, tmp_path):
+    wb = app.workbench(toy_folder, scenario="rebates up 50%")
+    wb.folder.value = str(tmp_path / "does-not-exist")
+    before = wb.workbench.dataset
+    wb.load.click()
+    assert "That did not work" in wb.message.value and "no dataset folder" in wb.message.value
+    assert wb.workbench.dataset is before
+    other = data.save(scenarios.lose_top_account(toy_dataset()), tmp_path / "other")
+    wb.folder.value = str(other)
+    wb.load.click()
+    assert wb.message.value == ""
+    assert len(wb.workbench.dataset.accounts) == 3
+    assert wb.workbench.dataset.meta["scenario"] == "rebates up 50%"
+
+
+def test_bad_start_folder_falls_back_readably(tmp_path):
+    if not data.SAMPLE_FOLDER.joinpath("accounts.csv").exists():
+        pytest.skip("the shipped case company is not there yet")
+    wb = app.workbench(tmp_path / "nope")
+    assert "showing the case company" in wb.message.value
+    assert len(wb.workbench.dataset.accounts) > 0
+
+
+def test_presenter_toggle_and_query_string(toy_folder, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    wb = app.workbench(toy_folder)
+    assert "<style>" in wb.style.value and "--jp-widgets-font-size" not in wb.style.value
+    assert not wb.workbench.presenter
+    seen = []
+    wb.workbench.observe(lambda ch: seen.append(1), names="dataset")
+    wb.presenter.value = True
+    assert "--jp-widgets-font-size" in wb.style.value and wb.workbench.presenter
+    assert plt.rcParams["figure.figsize"][0] >= 12
+    assert seen, "panels must redraw in presenter mode"
+    wb.presenter.value = False
+    assert "--jp-widgets-font-size" not in wb.style.value and plt.rcParams["figure.figsize"][0] < 12
+    monkeypatch.setenv("QUERY_STRING", "presenter=1&scenario=rebates+up+50%25")
+    wb2 = app.workbench(toy_folder)
+    assert wb2.presenter.value and wb2.scenario.value == "rebates up 50%"
+    assert "00_welcome.ipynb?presenter=1" in wb2.home.value
+    wb2.presenter.value = False
+
+
+def test_unknown_scenario_parameter_is_readable(toy_folder):
+    wb = app.workbench(toy_folder, scenario="nonsense")
+    assert wb.scenario.value == "baseline" and "unknown scenario" in wb.message.value
+
+
+def test_home_link_can_be_hidden(toy_folder):
+    assert app.workbench(toy_folder, home=None).home.value == ""
+
+
+def test_board_panels(tmp_path):
+    path = tmp_path / "board.sqlite"
+    sel = types.SimpleNamespace(weights={"margin": 0.7, "size": 0.3}, top_list=["A", "B", "C"])
+    save = app.board_save_panel(sel, board_path=path)
+    save.save_button.click()
+    assert "Not saved" in save.status.value  # no group name yet
+    save.group.value = "Table 1"
+    save.save_button.click()
+    assert "Saved" in save.status.value
+    sel.top_list = ["B", "A"]
+    save.group.value = "Table 2"
+    save.do_save()
+    trainer = app.board_trainer_panel(board_path=path)
+    assert "Table 1" in trainer.out.value and "Table 2" in trainer.out.value and "Borda" in trainer.out.value
+    trainer.clear_button.click()
+    assert len(board.entries(path=path)) == 2  # not without the confirmation tick
+    trainer.confirm.value = True
+    trainer.clear_button.click()
+    assert len(board.entries(path=path)) == 0 and "No group" in trainer.out.value
+
+
+def test_dataset_tour_follows_the_header(toy_folder):
+    wb = app.workbench(toy_folder)
+    tour = app.dataset_tour(wb.workbench)
+    assert "got what they need" in tour.value and "Toy Co" in tour.value
+    before = tour.value
+    wb.scenario.value = "lose the top account"
+    assert tour.value != before and "lose the top account" in tour.value
+
+
+def test_presenter_from_the_server_environment(toy_folder, monkeypatch):
+    monkeypatch.setenv("KAMLAB_PRESENTER", "1")
+    wb = app.workbench(toy_folder)
+    assert wb.presenter.value
+    wb.presenter.value = False

@@ -1,0 +1,92 @@
+"""The share-of-wallet / cross-sell panel and the JBP builder, driven headlessly."""
+from __future__ import annotations
+
+import pytest
+
+from kamlab import growth
+from kamlab.widgets import growth as wg
+
+
+SHOWN: dict[int, list] = {}
+
+
+@pytest.fixture(autouse=True)
+def _capture(monkeypatch):
+    """Outside a kernel an Output captures nothing: record what each panel's output would show instead
+    (figure titles, returned HTML, or the error `refresh` would put in its error box)."""
+    import matplotlib.pyplot as plt
+
+    current: list = []
+
+    def refresh(out, draw):
+        current.clear()
+        shown = SHOWN[id(out)] = []
+        try:
+            result = draw()
+        except (ValueError, KeyError, TypeError) as err:
+            shown.append(("error", str(err)))
+        else:
+            if result is not None:
+                shown.append(("html", getattr(result, "data", None) or getattr(result, "value", "")))
+        shown.extend(("figure", f) for f in current)
+
+    def show_figure(fig):
+        current.append([ax.get_title() for ax in fig.axes])
+        plt.close(fig)
+
+    monkeypatch.setattr(wg, "refresh", refresh)
+    monkeypatch.setattr(wg, "show_figure", show_figure)
+    yield
+    SHOWN.clear()
+
+
+def shown(panel, kind):
+    return [v for k, v in SHOWN.get(id(panel.out), []) if k == kind]
+
+
+def test_share_of_wallet_panel(small):
+    p = wg.share_of_wallet_panel(small, top=5)
+    assert set(p.sow["account_id"]) == set(small.wallets["account_id"])
+    assert len(p.opportunities) <= 5
+    assert shown(p, "figure")[0][0].startswith("Share of wallet")
+    acc = p.controls["account"].options[1][1]
+    p.controls["account"].value = acc
+    assert set(p.sow["account_id"]) == {acc} and "product_line" in p.sow
+    assert set(p.opportunities["account_id"]) <= {acc}
+    p.controls["n_brands"].value = 2
+    p.controls["rank"].value = 1
+    assert "66.7%" in p.war.value
+    p.controls["year"].value = p.controls["year"].options[0]
+
+
+def test_jbp_builder_without_data():
+    p = wg.jbp_panel()
+    assert p.jbp is None
+    c = p.controls
+    c["name"].value = "VMI"
+    c["supplier_one_off"].value = 30_000
+    c["supplier_yearly_gain"].value = 20_000
+    c["customer_yearly_gain"].value = 25_000
+    c["add"].click()
+    assert p.jbp.both_win and p.jbp.table.loc[0, "name"] == "VMI"
+    assert "VMI" in shown(p, "html")[0] and "both win" in shown(p, "figure")[0][0]
+    c["discount_rate"].value = 0.0
+    assert p.jbp.supplier_npv == pytest.approx(30_000)
+    c["name"].value = "Giveaway"
+    for k in ("supplier_one_off", "supplier_yearly_gain", "customer_yearly_gain"):
+        c[k].value = 0
+    c["supplier_yearly_cost"].value = 50_000
+    c["add"].click()
+    assert not p.jbp.table.set_index("name").loc["Giveaway", "mutual"]
+    assert "not mutual" in p.summary.value
+    c["remove_last"].click()
+    assert len(p.jbp.table) == 1
+
+
+def test_jbp_builder_suggests_from_data(small):
+    p = wg.jbp_panel(small)
+    acc = p.controls["account"].options[0][1]
+    p.controls["account"].value = p.controls["account"].options[1][1]
+    p.controls["account"].value = acc
+    assert p.initiatives and all(isinstance(i, growth.Initiative) for i in p.initiatives)
+    assert p.jbp is not None

@@ -1,0 +1,112 @@
+"""The rationalization simulator, the control dashboard and the account-plan panel, driven headlessly."""
+from __future__ import annotations
+
+import pytest
+
+from kamlab import rationalization as rz
+from kamlab.widgets import rationalization as wr
+from kamlab.widgets.common import Workbench
+from test_rationalization import make_ds
+
+
+SHOWN: dict[int, list] = {}
+
+
+@pytest.fixture(autouse=True)
+def _capture(monkeypatch):
+    """Outside a kernel an Output captures nothing: record what each panel's output would show instead
+    (figure titles, returned HTML, or the error `refresh` would put in its error box)."""
+    import matplotlib.pyplot as plt
+
+    current: list = []
+
+    def refresh(out, draw):
+        current.clear()
+        shown = SHOWN[id(out)] = []
+        try:
+            result = draw()
+        except (ValueError, KeyError, TypeError) as err:
+            shown.append(("error", str(err)))
+        else:
+            if result is not None:
+                shown.append(("html", getattr(result, "data", None) or getattr(result, "value", "")))
+        shown.extend(("figure", f) for f in current)
+
+    def show_figure(fig):
+        current.append([ax.get_title() for ax in fig.axes])
+        plt.close(fig)
+
+    monkeypatch.setattr(wr, "refresh", refresh)
+    monkeypatch.setattr(wr, "show_figure", show_figure)
+    yield
+    SHOWN.clear()
+
+
+def shown(panel, kind):
+    return [v for k, v in SHOWN.get(id(panel.out), []) if k == kind]
+
+
+@pytest.fixture
+def case():
+    lines = [("2024-01-15", "A", "P1", 1000, 8.0), ("2024-01-20", "B", "P2", 500, 20.0),
+             ("2024-02-01", "C", "P1", 200, 10.0)]
+    acts = [("2024-01-15", "A", "dedicated_team", 40), ("2024-01-15", "A", "order_processing", 10),
+            ("2024-01-20", "B", "sales_visit", 4), ("2024-01-20", "B", "order_processing", 5),
+            ("2024-02-01", "C", "order_processing", 2)]
+    return make_ds(lines, acts)
+
+
+def test_rationalization_panel_shows_the_trap(case):
+    p = wr.rationalization_panel(case)
+    assert p.controls["account"].value == "A"                # worst account first
+    assert p.controls["action"].value == "exit"
+    s = p.sim
+    assert s.after_profit < s.before_profit < s.naive_after_profit
+    assert s.stranded_cost == 4000 and "stranded" in p.summary.value
+    titles = shown(p, "figure")[0]
+    assert any("stranded" in t for t in titles) and not shown(p, "error")
+    p.controls["action"].value = "reprice"
+    p.controls["price_change"].value = 0.10
+    p.controls["volume_change"].value = -0.20
+    assert p.sim.effects.loc[0, "kind"] == "reprice" and p.sim.stranded_cost == 0
+    assert p.controls["lever"].layout.display == "none"
+    p.controls["action"].value = "cut_cost"
+    p.controls["account"].value = "B"
+    p.controls["reduction"].value = 1.0
+    assert p.sim.effects.loc[0, "account_id"] == "B"
+    assert p.sim.reconciles
+    assert "no stranded cost" not in str(shown(p, "figure"))  # the second axes is switched off, no title
+
+
+def test_rationalization_panel_follows_the_workbench(case, small):
+    wb = Workbench(dataset=case)
+    p = wr.rationalization_panel(wb)
+    wb.dataset = small
+    assert p.controls["account"].value in set(small.accounts["account_id"])
+    assert p.sim.reconciles
+
+
+def test_control_panel_rules_move_the_count(small):
+    p = wr.control_panel(small)
+    n = len(p.dashboard.violations)
+    p.controls["margin_floor"].value = 0.30
+    more = (p.dashboard.violations["kind"] == "margin_floor").sum()
+    p.controls["margin_floor"].value = -0.10
+    fewer = (p.dashboard.violations["kind"] == "margin_floor").sum()
+    assert more > fewer and n >= 0
+    p.controls["period"].value = "Y"
+    assert p.dashboard.period == "Y"
+    assert "violations" in p.summary.value
+    assert any("margin" in t for t in shown(p, "figure")[0])
+
+
+def test_account_plan_panel_and_export(small, tmp_path):
+    p = wr.account_plan_panel(small, path=tmp_path / "plan.html", charts=False)
+    first = p.plan.account_id
+    assert "Key account plan" in shown(p, "html")[0]
+    other = p.controls["account"].options[1][1]
+    p.controls["account"].value = other
+    assert p.plan.account_id == other != first
+    p.controls["export"].click()
+    page = (tmp_path / "plan.html").read_text()
+    assert other in page and "Wrote" in p.status.value
