@@ -9,8 +9,14 @@ export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
 .PHONY: app lab test bootstrap browser exercises benchmarks clean
 
 ## app: bootstrap, then serve the workbench with Voila on http://127.0.0.1:$(PORT)
+##      classroom on a LAN: make app HOST=0.0.0.0 TOKEN=<secret>  (a token is required off loopback)
+##      projector: make app PRESENTER=1  (every page in presenter mode)
 app: bootstrap
-	$(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=127.0.0.1
+	@host='$(or $(HOST),127.0.0.1)'; \
+	if [ "$$host" != 127.0.0.1 ] && [ "$$host" != localhost ] && [ -z '$(TOKEN)' ]; then \
+	  echo "Serving on $$host lets anyone on the network in: add a token, e.g. make app HOST=$$host TOKEN=\$$(openssl rand -hex 8)"; \
+	  exit 2; fi; \
+	KAMLAB_PRESENTER='$(PRESENTER)' $(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=$$host $(if $(TOKEN),--Voila.token='$(TOKEN)')
 
 ## lab: bootstrap, then open the notebooks in JupyterLab
 lab: bootstrap

@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "schema", "data", "synth", "apa", "selection", "value", "allocation", "negotiation", "growth",
-    "rationalization", "plan", "scenarios", "board", "plots", "widgets", "grading", "cli",
+    "rationalization", "roleplay", "plan", "export", "importer", "scenarios", "board", "plots", "widgets", "grading", "cli",
 )
 __all__ = list(_SUBMODULES)
 

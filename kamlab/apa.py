@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -75,21 +75,21 @@ def _fmt(value) -> str:
 def _html(title: str, items: Mapping[str, object], table: pd.DataFrame | None = None) -> str:
     rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{_fmt(v)}</td></tr>"
                    for k, v in items.items())
-    extra = table.to_html(float_format=lambda v: f"{v:,.4g}") if table is not None else ""
+    fmt = lambda v: f"{v:,.2f}" if abs(v) >= 1 else f"{v:.4g}"  # noqa: E731
+    extra = table.to_html(float_format=fmt) if table is not None else ""
     return f"<div><b>{html.escape(title)}</b><table>{rows}</table>{extra}</div>"
 
 
 def _arrow(values: pd.Series):
-    """The column as a pyarrow string array when it is stored as one (pandas' default "str"), else None."""
-    arrow = getattr(values.array, "__arrow_array__", None)
-    if arrow is None or values.dtype.kind not in ("O", "T", "U") and not isinstance(values.dtype, pd.StringDtype):
-        return None
-    try:
-        arr = arrow()
-    except (TypeError, ValueError):
+    """The column as a pyarrow string array when pandas stores it as one (its default "str"), else None."""
+    dtype = values.dtype
+    arrow_backed = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and dtype.kind in ("O", "U"))
+    if not arrow_backed:
         return None
     import pyarrow as pa
 
+    arr = values.array.__arrow_array__()
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else None
 
 
@@ -719,7 +719,7 @@ def whale_summary(profits) -> WhaleSummary:
     total = p.sum()
     losses, gains = -p[p < 0].sum(), p[p > 0].sum()
     top20 = float(np.interp(0.2, np.r_[0.0, share], np.r_[0.0, cum]))
-    return WhaleSummary(peak_pct=float(cum[i]), peak_share=float(share[i]), top20_pct=round(top20, 12),
+    return WhaleSummary(peak_pct=float(cum[i]), peak_share=float(share[i]), top20_pct=top20,
                         loss_pct=float(losses / total), subsidy_ratio=float(losses / gains) if gains else np.nan,
                         n_accounts=len(p), n_loss_making=int((p < 0).sum()))
 

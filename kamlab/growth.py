@@ -15,7 +15,7 @@ import pandas as pd
 from kamlab.data import DataError, Dataset
 
 __all__ = [
-    "share_of_wallet", "cross_sell_opportunities", "wallet_allocation_share", "PriceVolumeMix",
+    "share_of_wallet", "cross_sell_opportunities", "rank_opportunities", "wallet_allocation_share", "PriceVolumeMix",
     "price_volume_mix", "period_price_volume_mix", "Initiative", "JBPValue", "jbp_value",
 ]
 
@@ -54,8 +54,8 @@ def share_of_wallet(ds: Dataset, *, by=("account", "product_line"), year: int | 
 
     For each account and product line of `ds.wallets`: ``sales`` (our invoiced revenue in `year`,
     default the latest year in the data), ``wallet`` (the customer's estimated yearly spend in the line
-    from all suppliers), ``share = sales / wallet``, ``headroom = max(wallet - sales, 0)``,
-    ``margin_pct`` (our pocket margin in that product line across all accounts, (pocket revenue - COGS)
+    from all suppliers), ``share = sales / wallet``, ``headroom = max(wallet - sales, 0)`` (net sales
+    below zero, when returns exceed sales in the year, count as 0 in both), ``margin_pct`` (our pocket margin in that product line across all accounts, (pocket revenue - COGS)
     / invoice revenue: the margin a new sale in the line is expected to earn) and
     ``weighted_headroom = headroom x max(margin_pct, 0)``: the margin still on the table.
     Share of wallet as a growth yardstick: Keiningham, Aksoy, Buoye & Cooil (2011).
@@ -86,12 +86,12 @@ def share_of_wallet(ds: Dataset, *, by=("account", "product_line"), year: int | 
     wal = ds.wallets.groupby(["account_id", "product_line"])["estimated_spend"].sum().rename("wallet")
     out = pd.concat([sales, wal], axis=1).fillna(0.0).reset_index()
     out["margin_pct"] = out["product_line"].map(margin).fillna(0.0)
-    out = out.assign(headroom=(out["wallet"] - out["sales"]).clip(lower=0.0))
+    out = out.assign(headroom=(out["wallet"] - out["sales"].clip(lower=0.0)).clip(lower=0.0))
     out["weighted_headroom"] = out["headroom"] * out["margin_pct"].clip(lower=0.0)
     if by == "account":
         out = out.groupby("account_id")[["sales", "wallet", "headroom", "weighted_headroom"]].sum().reset_index()
         out["margin_pct"] = (out["weighted_headroom"] / out["headroom"].where(out["headroom"] > 0)).fillna(0.0)
-    out["share"] = (out["sales"] / out["wallet"].where(out["wallet"] > 0)).fillna(0.0)
+    out["share"] = (out["sales"].clip(lower=0.0) / out["wallet"].where(out["wallet"] > 0)).fillna(0.0)
     cols = [c for c in ("account_id", "product_line") if c in out]
     return out[cols + ["sales", "wallet", "share", "headroom", "margin_pct", "weighted_headroom"]]
 
@@ -110,7 +110,21 @@ def cross_sell_opportunities(ds: Dataset, *, top: int | None = 10, year: int | N
     >>> len(opp) <= 3 and list(opp["rank"]) == list(range(1, len(opp) + 1))
     True
     """
-    sow = share_of_wallet(ds, year=year)
+    return rank_opportunities(share_of_wallet(ds, year=year), top=top, account_id=account_id)
+
+
+def rank_opportunities(sow: pd.DataFrame, *, top: int | None = 10, account_id: str | None = None) -> pd.DataFrame:
+    """The ranking of `cross_sell_opportunities` applied to an already computed `share_of_wallet` table
+    (by account and product line), so a caller that has one does not recompute it.
+
+    Examples
+    --------
+    >>> sow = pd.DataFrame({"account_id": ["A", "A", "B"], "product_line": ["x", "y", "x"],
+    ...                     "headroom": [10.0, 10.0, 5.0], "margin_pct": [0.2, 0.4, 0.0],
+    ...                     "weighted_headroom": [2.0, 4.0, 0.0]})
+    >>> rank_opportunities(sow)[["product_line", "rank"]].to_numpy().tolist()
+    [['y', 1], ['x', 2]]
+    """
     if account_id is not None:
         sow = sow[sow["account_id"] == account_id]
     sow = sow[sow["weighted_headroom"] > 0]

@@ -25,6 +25,7 @@ How lines are read
       ``adjustment`` lines (M manual, S samples, B bad debt, PADS) are set aside.
     - Lines without an account id, with a zero quantity, a negative price, or no product id or date are
       set aside with the reason: never silently dropped (`ImportResult.set_aside`).
+    - off_invoice, freight_cost and order_freight are amounts the supplier pays: their sign is ignored.
     - Unreadable numbers or dates stop the import with a `kamlab.data.DataError` naming the line.
 
 The reconciliation: product revenue + returns + on-invoice discounts + freight and fees + discounts +
@@ -392,7 +393,8 @@ def _number(s, lines, label, where, problems):
 
 def _date(s, lines, label, where, date_format, problems):
     if pd.api.types.is_datetime64_any_dtype(s):
-        return s.dt.normalize()
+        s = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
+        return s.dt.normalize().astype("datetime64[ns]")
     text = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
     cats = text.cat.categories.astype("str").str.strip()
     parsed = pd.to_datetime(cats, format=date_format or "ISO8601", errors="coerce")
@@ -514,7 +516,7 @@ class _Builder:
             listp = p["list_price"].fillna(price) if "list_price" in m else price
         else:
             invoice = price
-            listp = p["list_price"] if "list_price" in m else None
+            listp = p["list_price"].fillna(price) if "list_price" in m else None
         line_value = p["quantity"] * invoice
         pline = (p["product_line"].fillna(o["product_line"]) if "product_line" in m
                  else pd.Series(o["product_line"], index=p.index, dtype="str"))
@@ -730,8 +732,9 @@ class _Builder:
             sel = npl.loc[npl["kind"] == kind]
             for code, grp in sel.groupby(sel["product_id"].str.upper()):
                 rows.append((part, f"{kind} code {code}", len(grp), float(grp["amount"].sum())))
-        for reason, grp in self.aside.groupby("reason"):
-            rows.append(("set aside", reason, len(grp), float(grp["amount"].sum())))
+        for (reason, kind), grp in self.aside.groupby(["reason", "kind"]):
+            detail = reason if kind == "product" or reason.startswith("adjustment") else f"{reason} ({kind} lines)"
+            rows.append(("set aside", detail, len(grp), float(grp["amount"].sum())))
         table = pd.DataFrame(rows, columns=["part", "detail", "lines", "amount"])
         if "discount_rate" not in self.mapping:
             table = table.loc[table["part"] != "on-invoice discounts"].reset_index(drop=True)

@@ -20,8 +20,8 @@ from kamlab.data import DataError, Dataset
 __all__ = [
     "breakeven_volume_change", "reactive_breakeven", "breakeven_table", "cash_discount_cost",
     "terms_cost", "EscalatorSchedule", "escalator_schedule", "annuity_factor", "SLACost", "sla_cost",
-    "breach_probability", "capacity_for_service_level", "sla_cost_for_target", "sla_cost_curve", "DealTerms", "Concession", "Deal", "DealEffect",
-    "CONCESSION_KINDS", "deal_terms_for_account",
+    "breach_probability", "capacity_for_service_level", "sla_cost_for_target", "sla_cost_curve", "DealTerms",
+    "Concession", "Deal", "DealEffect", "CONCESSION_KINDS", "deal_terms_for_account",
 ]
 
 
@@ -584,10 +584,13 @@ class Deal:
                           gets=float(eff[table["side"] == "get"].sum()))
 
 
-def deal_terms_for_account(ds: Dataset, account_id: str, *, cost_of_capital=0.10) -> DealTerms:
+def deal_terms_for_account(ds: Dataset, account_id: str, *, cost_of_capital=0.10, last_months=12) -> DealTerms:
     """An account's walk-away position from its order lines: yearly units, average invoice price,
     average unit cost (standard cost + freight per unit), rebate share (off-invoice / invoice revenue)
-    and contracted payment days, over the account's last 12 months of invoices.
+    and contracted payment days, over the account's last `last_months` months of invoices (None: all).
+
+    Its `contribution_margin` is the account P&L's (invoice revenue - off-invoice - freight - COGS) /
+    invoice revenue (`kamlab.apa.account_pnl`), before terms cost and cost-to-serve.
 
     Examples
     --------
@@ -601,15 +604,20 @@ def deal_terms_for_account(ds: Dataset, account_id: str, *, cost_of_capital=0.10
     acc = ds.accounts[ds.accounts["account_id"] == account_id]
     if acc.empty or lines.empty:
         raise DataError(f"account {account_id!r} has no order lines in this dataset; pick another account")
-    last = lines["invoice_date"].max()
-    lines = lines[lines["invoice_date"] > last - pd.DateOffset(years=1)]
+    if last_months is not None:
+        last = lines["invoice_date"].max()
+        lines = lines[lines["invoice_date"] > last - pd.DateOffset(months=int(last_months))]
+        years = int(last_months) / 12
+    else:
+        span = (lines["invoice_date"].max() - lines["invoice_date"].min()).days + 1
+        years = max(span / 365.25, 1.0)
     cost = lines["product_id"].map(ds.products.set_index("product_id")["unit_cost"]).fillna(0.0)
     units = float(lines["quantity"].sum())
     revenue = float((lines["quantity"] * lines["invoice_price"]).sum())
     if units <= 0 or revenue <= 0:
-        raise DataError(f"account {account_id!r} has no net sales in its last year; pick another account")
+        raise DataError(f"account {account_id!r} has no net sales in the chosen months; pick another account")
     variable = float((lines["quantity"] * cost).sum() + lines["freight_cost"].sum())
-    return DealTerms(price=revenue / units, unit_cost=variable / units, volume=units,
+    return DealTerms(price=revenue / units, unit_cost=variable / units, volume=units / years,
                      payment_days=float(acc["payment_terms_days"].iloc[0]),
                      rebate=min(float(lines["off_invoice"].sum()) / revenue, 1.0),
                      cost_of_capital=cost_of_capital)

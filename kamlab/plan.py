@@ -20,7 +20,7 @@ from kamlab.apa import DEFAULT_COST_OF_CAPITAL
 from kamlab.data import DataError, Dataset
 from kamlab.schema import LIFECYCLE_STAGES
 
-__all__ = ["AccountPlan", "account_plan", "suggest_initiatives", "PLAN_CSS"]
+__all__ = ["AccountPlan", "account_plan", "PlanContext", "plan_context", "suggest_initiatives", "PLAN_CSS"]
 
 _PNL_ROWS = ("list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight", "terms_cost",
              "pocket_revenue", "cogs", "gross_margin", "cost_to_serve", "net_margin")
@@ -181,8 +181,8 @@ def _check_account(ds: Dataset, account_id: str) -> dict:
     return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
 
 
-def suggest_initiatives(ds: Dataset, account_id: str, *, capture: float = 0.10, top_lines: int = 2
-                        ) -> list[growth.Initiative]:
+def suggest_initiatives(ds: Dataset, account_id: str, *, capture: float = 0.10, top_lines: int = 2,
+                        opportunities: pd.DataFrame | None = None) -> list[growth.Initiative]:
     """Starting points for a joint business plan, from the account's own numbers (assumptions, to be
     replaced in the conversation with the customer):
 
@@ -192,6 +192,8 @@ def suggest_initiatives(ds: Dataset, account_id: str, *, capture: float = 0.10, 
     - "Joint demand planning" when the account causes rush or return handling: we avoid half that cost
       (one-off set-up: half a year's saving); the customer saves as much again in expediting.
 
+    `opportunities`: an already computed `growth.cross_sell_opportunities` table (any accounts).
+
     Examples
     --------
     >>> from kamlab import synth
@@ -200,7 +202,9 @@ def suggest_initiatives(ds: Dataset, account_id: str, *, capture: float = 0.10, 
     True
     """
     out = []
-    for r in growth.cross_sell_opportunities(ds, account_id=account_id, top=top_lines).itertuples():
+    opps = (growth.cross_sell_opportunities(ds, account_id=account_id, top=top_lines) if opportunities is None
+            else growth.rank_opportunities(opportunities, account_id=account_id, top=top_lines))
+    for r in opps.itertuples():
         gain = capture * r.weighted_headroom
         out.append(growth.Initiative(f"Grow {r.product_line}", supplier_one_off=0.25 * gain,
                                      supplier_yearly_gain=gain, customer_yearly_gain=0.02 * capture * r.headroom))
@@ -260,15 +264,67 @@ def _risks(ds: Dataset, account: dict, pnl: pd.Series, share_rev: float, trend: 
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class PlanContext:
+    """The portfolio-wide results every account's plan reads (computed once by `plan_context`)."""
+
+    pnl: pd.DataFrame
+    economics: pd.DataFrame
+    cts_matrix: pd.DataFrame
+    portfolio: pd.DataFrame
+    scores: pd.DataFrame
+    tiers: pd.DataFrame
+    leaks: pd.DataFrame
+    sow_accounts: pd.DataFrame
+    sow_lines: pd.DataFrame
+    trend: pd.DataFrame
+    candidates: frozenset
+    cost_of_capital: float
+    margin_floor: float
+
+
+def plan_context(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL, margin_floor: float = 0.0
+                 ) -> PlanContext:
+    """Compute the portfolio-wide inputs of `account_plan` once, for plans of many accounts of one dataset
+    (a panel switching accounts). `margin_floor` sets the rationalization-candidate risk (2 quarters below).
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> ds = synth.generate(n_accounts=6, years=2, seed=1)
+    >>> ctx = plan_context(ds)
+    >>> account_plan(ds, ds.accounts.account_id[1], context=ctx).account_id == ds.accounts.account_id[1]
+    True
+    """
+    from kamlab import allocation, apa, selection, value
+
+    pnl_all = rationalization._pnl(ds, cost_of_capital=cost_of_capital).set_index("account_id")
+    feats = selection.account_features(ds)
+    scores = value.risk_adjusted_score(ds, features=feats)
+    cands = rationalization.candidates(ds, margin_floor=margin_floor, periods=2, cost_of_capital=cost_of_capital)
+    return PlanContext(
+        pnl=pnl_all,
+        economics=rationalization.account_economics(ds, cost_of_capital=cost_of_capital).set_index("account_id"),
+        cts_matrix=apa.cost_to_serve_matrix(pnl_all).table, portfolio=selection.portfolio_matrix(feats),
+        scores=scores, tiers=allocation.service_tiers(scores).table,
+        leaks=apa.profit_leaks(ds, cost_of_capital=cost_of_capital),
+        sow_accounts=growth.share_of_wallet(ds, by="account").set_index("account_id"),
+        sow_lines=growth.share_of_wallet(ds),
+        trend=rationalization.dashboard_metrics(ds, rules=(), cost_of_capital=cost_of_capital).trend,
+        candidates=frozenset(cands["account_id"]), cost_of_capital=cost_of_capital, margin_floor=margin_floor)
+
+
 def account_plan(ds: Dataset, account_id: str, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL, initiatives=None,
-                 margin_floor: float = 0.0) -> AccountPlan:
+                 margin_floor: float = 0.0, context: PlanContext | None = None) -> AccountPlan:
     """The one-page plan for `account_id`.
 
     Combines: account P&L and price waterfall (Marn & Rosiello 1992), Shapiro et al.'s (1987)
     cost-to-serve quadrant, the McDonald, Millman & Rogers portfolio quadrant and posture, the
     risk-adjusted tier, life-cycle stage, leaks, cross-sell opportunities by margin-weighted headroom,
     negotiation levers (Nagle & Holden breakeven), JBP initiatives (`initiatives`, default
-    `suggest_initiatives`) and risks. An unknown account raises DataError listing valid ids.
+    `suggest_initiatives`) and risks. An unknown account raises DataError listing valid ids. `context`
+    (from `plan_context`) skips recomputing the portfolio-wide results; it then fixes cost_of_capital
+    and margin_floor.
 
     Examples
     --------
@@ -278,41 +334,32 @@ def account_plan(ds: Dataset, account_id: str, *, cost_of_capital: float = DEFAU
     >>> plan.account_id == ds.accounts.account_id[0], "Key account plan" in plan._repr_html_()
     (True, True)
     """
-    from kamlab import allocation, apa, selection, value
+    from kamlab import apa
 
     account = _check_account(ds, account_id)
-    pnl_all = rationalization._pnl(ds, cost_of_capital=cost_of_capital).set_index("account_id")
-    pnl = pnl_all.loc[account_id]
-    eco = rationalization.account_economics(ds, cost_of_capital=cost_of_capital).set_index("account_id").loc[account_id]
-    wf = apa.price_waterfall(ds, account_id=account_id, cost_of_capital=cost_of_capital).steps
-    matrix = apa.cost_to_serve_matrix(pnl_all).table
-    feats = selection.account_features(ds)
-    port = selection.portfolio_matrix(feats).loc[account_id]
-    scores = value.risk_adjusted_score(ds, features=feats)
-    tiers = allocation.service_tiers(scores).table
-    position = {"cost-to-serve quadrant": matrix["quadrant"].get(account_id, "n/a"),
+    ctx = context or plan_context(ds, cost_of_capital=cost_of_capital, margin_floor=margin_floor)
+    pnl_all, pnl = ctx.pnl, ctx.pnl.loc[account_id]
+    eco = ctx.economics.loc[account_id]
+    wf = apa.price_waterfall(ds, account_id=account_id, cost_of_capital=ctx.cost_of_capital).steps
+    port = ctx.portfolio.loc[account_id]
+    position = {"cost-to-serve quadrant": ctx.cts_matrix["quadrant"].get(account_id, "n/a"),
                 "portfolio quadrant": port["quadrant"], "posture": port["posture"],
                 "directional policy": port["directional_policy"],
                 "revenue rank": int(pnl["revenue_rank"]), "profit rank": int(pnl["profit_rank"])}
-    tier = {"tier today": account["service_tier"], "recommended tier": tiers.loc[account_id, "tier"],
-            "risk-adjusted score": round(float(scores.loc[account_id, "score"]), 2)}
+    tier = {"tier today": account["service_tier"], "recommended tier": ctx.tiers.loc[account_id, "tier"],
+            "risk-adjusted score": round(float(ctx.scores.loc[account_id, "score"]), 2)}
     stage = int(account["lifecycle_stage"])
-    leaks = apa.profit_leaks(ds, cost_of_capital=cost_of_capital)
-    leaks = leaks[leaks["account_id"] == account_id].reset_index(drop=True)
-    sow = growth.share_of_wallet(ds, by="account").set_index("account_id")
-    opps = growth.cross_sell_opportunities(ds, account_id=account_id, top=5)
-    jbp = growth.jbp_value(suggest_initiatives(ds, account_id) if initiatives is None else initiatives)
-    try:
-        dash_trend = rationalization.dashboard_metrics(ds, rules=()).trend.loc[account_id]
-    except KeyError:
-        dash_trend = None
-    cands = rationalization.candidates(ds, margin_floor=margin_floor, periods=2, cost_of_capital=cost_of_capital)
+    leaks = ctx.leaks[ctx.leaks["account_id"] == account_id].reset_index(drop=True)
+    opps = growth.rank_opportunities(ctx.sow_lines, account_id=account_id, top=5)
+    jbp = growth.jbp_value(suggest_initiatives(ds, account_id, opportunities=ctx.sow_lines)
+                           if initiatives is None else initiatives)
+    trend = ctx.trend.loc[account_id] if account_id in ctx.trend.index else None
     share_rev = float(pnl["invoice_revenue"]) / max(float(pnl_all["invoice_revenue"].sum()), 1e-9)
     return AccountPlan(
         account_id=account_id, account=account, pnl=pnl, waterfall=wf, position=position, tier=tier,
         lifecycle={"stage": stage, "stage_name": LIFECYCLE_STAGES.get(stage, "?"),
                    "relationship_stage": str(account["relationship_stage"])},
-        leaks=leaks, growth=opps, share_of_wallet=float(sow["share"].get(account_id, 0.0)),
-        levers=_levers(ds, pnl, eco, account, leaks, cost_of_capital), jbp=jbp,
-        risks=_risks(ds, account, pnl, share_rev, dash_trend, account_id in set(cands["account_id"]), leaks),
+        leaks=leaks, growth=opps, share_of_wallet=float(ctx.sow_accounts["share"].get(account_id, 0.0)),
+        levers=_levers(ds, pnl, eco, account, leaks, ctx.cost_of_capital), jbp=jbp,
+        risks=_risks(ds, account, pnl, share_rev, trend, account_id in ctx.candidates, leaks),
         currency=ds.currency)

@@ -117,6 +117,20 @@ class BuyerProfile:
             raise DataError("trust must be in 0..1 and toughness > 0")
 
     @property
+    def priorities(self) -> tuple[str, ...]:
+        """The terms this buyer cares about, most first (by their values in this profile; a must-have SLA first).
+
+        Examples
+        --------
+        >>> profile("big_box_retailer").priorities[0]
+        'sla'
+        """
+        worth = {"sla": np.inf if self.sla_required else self.sla_value, "payment_days": self.days_value,
+                 "years": self.years_value, "escalator": self.escalator_aversion,
+                 "volume": self.commitment_value}
+        return tuple(sorted((k for k, v in worth.items() if v > 0), key=lambda k: -worth[k]))
+
+    @property
     def zopa(self) -> tuple[float, float]:
         """(supplier walk-away price, buyer reservation price); empty when the first is above the second."""
         return (self.supplier_walk_away, self.reservation_price)

@@ -293,16 +293,8 @@ def _pick(rng, pool: np.ndarray, share: float, minimum: int) -> np.ndarray:
     return rng.choice(pool, size=k, replace=False) if k else pool[:0]
 
 
-def _accounts(rng, n: int, t0, n_days: int):
-    # size: deterministic lognormal quantiles (sigma 1.3: the top fifth buys about two thirds) + noise
-    from scipy.special import ndtri
-
-    z = ndtri((np.arange(n) + 0.5) / n)[::-1]
-    size = np.exp(1.3 * z + rng.normal(0, 0.15, n))
-    rank = np.arange(n)                        # 0 = largest (ids are shuffled below)
-    frac = (rank + 0.5) / n
-    segment = np.searchsorted([0.08, 0.25, 0.60], frac, side="right")
-
+def _archetypes(rng, n, rank, frac) -> np.ndarray:
+    """Who is a whale, a diamond, drifting or demanding (hidden; by size rank, 0 = largest)."""
     arche = np.full(n, _NORMAL)
     top = rank[frac < 0.25]
     # whales: every other one of the top quarter (a random start), the very largest stays healthy
@@ -315,9 +307,11 @@ def _accounts(rng, n: int, t0, n_days: int):
     arche[_pick(rng, rest, 0.06 * n / max(len(rest), 1), 1 if n >= 6 else 0)] = _DRIFT
     tail = rank[frac >= 0.65]
     arche[_pick(rng, tail, 0.25, 0)] = _DEMANDING
-    is_ = {a: arche == a for a in range(5)}
+    return arche
 
-    # life-cycle stage (1-6), all six present whenever n >= 6
+
+def _stages(rng, n, arche, frac) -> np.ndarray:
+    """Life-cycle stage 1-6 by archetype; all six present whenever n >= 6."""
     p_stage = np.array([
         [0.12, 0.18, 0.20, 0.18, 0.10, 0.22],   # normal
         [0.00, 0.00, 0.10, 0.35, 0.20, 0.35],   # whale
@@ -326,8 +320,7 @@ def _accounts(rng, n: int, t0, n_days: int):
         [0.30, 0.30, 0.20, 0.05, 0.10, 0.05],   # demanding
     ])
     cum = np.cumsum(p_stage[arche], axis=1)
-    stage = 1 + (rng.random(n)[:, None] > cum).sum(axis=1)
-    stage = np.minimum(stage, 6)
+    stage = np.minimum(1 + (rng.random(n)[:, None] > cum).sum(axis=1), 6)
     if n >= 6:
         for s in range(1, 7):        # six fixed iterations, not per account
             if not (stage == s).any():
@@ -336,6 +329,40 @@ def _accounts(rng, n: int, t0, n_days: int):
                 if len(donors) == 0:
                     donors = np.flatnonzero(counts[stage] > 1)
                 stage[rng.choice(donors)] = s
+    return stage
+
+
+def _names(rng, n):
+    """Unique B2B names (stem + industry word + the region's legal form), industry and region indices."""
+    words = [(i, w) for i, ws in enumerate(_INDUSTRIES.values()) for w in ws]
+    n_region = len(_REGIONS)
+    n_combo = len(_STEMS) * len(words) * n_region
+    reg_w = np.array([v[0] for v in _REGIONS.values()])
+    p_combo = np.tile(reg_w, len(_STEMS) * len(words))
+    combo = rng.choice(n_combo, size=n, replace=n > n_combo, p=p_combo / p_combo.sum())
+    region = combo % n_region
+    word = (combo // n_region) % len(words)
+    stem = combo // (n_region * len(words))
+    legal = np.array([v[1] for v in _REGIONS.values()])
+    names = np.strings.add(np.strings.add(np.array(_STEMS)[stem], " "), np.array([w for _, w in words])[word])
+    names = np.strings.add(names, np.strings.add(" ", legal[region]))
+    if n > n_combo:
+        names = np.strings.add(names, np.strings.add(" #", np.arange(1, n + 1).astype(str)))
+    return names, np.array([i for i, _ in words])[word], region
+
+
+def _accounts(rng, n: int, t0, n_days: int):
+    """The accounts table and the hidden profile of each account (row-aligned)."""
+    # size: deterministic lognormal quantiles (sigma 1.3: the top fifth buys about two thirds) + noise
+    from scipy.special import ndtri
+
+    z = ndtri((np.arange(n) + 0.5) / n)[::-1]
+    size = np.exp(1.3 * z + rng.normal(0, 0.15, n))
+    rank = np.arange(n)                        # 0 = largest (ids are shuffled below)
+    frac = (rank + 0.5) / n
+    segment = np.searchsorted([0.08, 0.25, 0.60], frac, side="right")
+    arche = _archetypes(rng, n, rank, frac)
+    stage = _stages(rng, n, arche, frac)
 
     # relationship stage grows with size; new accounts are exploratory
     rel = np.clip(4 - segment - (rng.random(n) < 0.5) + (stage >= 4) * (rng.random(n) < 0.3), 0, 4)
@@ -348,26 +375,10 @@ def _accounts(rng, n: int, t0, n_days: int):
     offset = np.clip(since_days, 0, int(n_days * 0.6))          # first day with business, in the history
     since_days = np.where(since_days > 0, offset, since_days)
 
-    region_names = np.array(list(_REGIONS))
-    ind_names = np.array(list(_INDUSTRIES))
-    words = [(i, w) for i, ws in enumerate(_INDUSTRIES.values()) for w in ws]
-    n_combo = len(_STEMS) * len(words) * len(region_names)
-    reg_w = np.array([v[0] for v in _REGIONS.values()])
-    p_combo = np.tile(reg_w, len(_STEMS) * len(words))
-    combo = rng.choice(n_combo, size=n, replace=n > n_combo, p=p_combo / p_combo.sum())
-    region = combo % len(region_names)
-    word = (combo // len(region_names)) % len(words)
-    stem = combo // (len(region_names) * len(words))
-    word_ind = np.array([i for i, _ in words])
-    word_txt = np.array([w for _, w in words])
-    legal = np.array([v[1] for v in _REGIONS.values()])
-    names = np.strings.add(np.strings.add(np.strings.add(np.array(_STEMS)[stem], " "), word_txt[word]),
-                           np.strings.add(" ", legal[region]))
-    if n > n_combo:
-        names = np.strings.add(names, np.strings.add(" #", np.arange(1, n + 1).astype(str)))
+    names, industry, region = _names(rng, n)
 
     big = frac < 0.25
-    terms = np.select([is_[_WHALE], big, segment == 2], [rng.choice([60, 90], n, p=[0.4, 0.6]),
+    terms = np.select([arche == _WHALE, big, segment == 2], [rng.choice([60, 90], n, p=[0.4, 0.6]),
                                                          rng.choice([45, 60], n), rng.choice([30, 45], n)],
                       rng.choice([30, 45], n, p=[0.8, 0.2]))
     churn_base = np.array([0, 0.25, 0.15, 0.10, 0.07, 0.40, 0.08])[stage]
@@ -383,8 +394,8 @@ def _accounts(rng, n: int, t0, n_days: int):
     accounts = pd.DataFrame({
         "account_id": ids,
         "name": pd.array(names[order], dtype="str"),
-        "industry": pd.array(ind_names[word_ind[word]][order], dtype="str"),
-        "region": pd.array(region_names[region][order], dtype="str"),
+        "industry": pd.array(np.array(list(_INDUSTRIES))[industry][order], dtype="str"),
+        "region": pd.array(np.array(list(_REGIONS))[region][order], dtype="str"),
         "segment": pd.array(np.array(_SEGMENTS)[segment][order], dtype="str"),
         "customer_since": _dates(t0, since_days[order]),
         "lifecycle_stage": stage[order].astype("int64"),
@@ -483,10 +494,10 @@ def _sample_days(rng, u, slope, offset, n_days, t0):
     return np.where(day > n_days - 1, day - 3, day)     # past the end: back to Friday
 
 
-def _order_lines(rng, prof, products, n_lines, t0, n_days, account_ids, product_ids):
-    """The order_lines frame, plus per-order and per-account summaries the other tables need."""
+def _orders(rng, prof, n_lines, t0, n_days):
+    """Orders: lines per order (1 + Poisson(2), exactly n_lines in all), account, working day (sorted),
+    rush flag. An account's share of orders grows with its size; its volume follows its trend."""
     n = prof["n"]
-    # lines per order: 1 + Poisson(2); exactly n_lines lines in all
     k = 1 + rng.poisson(2.0, size=int(n_lines / 2.6) + 64)
     while k.sum() < n_lines:
         k = np.concatenate([k, 1 + rng.poisson(2.0, size=len(k))])
@@ -499,12 +510,22 @@ def _order_lines(rng, prof, products, n_lines, t0, n_days, account_ids, product_
     p = prof["size"] ** 0.5 * active
     acct_o = np.repeat(np.arange(n, dtype=np.int32), rng.multinomial(n_orders, p / p.sum()))
     day_o = _sample_days(rng, rng.random(n_orders), prof["trend"][acct_o], prof["offset"][acct_o], n_days, t0)
-    srt = np.argsort(day_o.astype(np.int32), kind="stable")     # by date, then account (a radix sort)
+    key = day_o.astype(np.int16 if n_days < 32_000 else np.int32)
+    srt = np.argsort(key, kind="stable")            # by date, then account (a radix sort on int16)
     acct_o, day_o = acct_o[srt], day_o[srt]
     t_o = day_o / n_days
     drift_o = prof["drift"][acct_o]
     rush_o = rng.random(n_orders) < prof["rush"][acct_o] * np.where(drift_o, 0.3 + 2.4 * t_o, 1.0)
+    return k, acct_o, day_o, rush_o
 
+
+def _order_lines(rng, prof, products, n_lines, t0, n_days, account_ids, product_ids):
+    """The order_lines frame, plus per-order and per-account summaries the other tables need."""
+    n = prof["n"]
+    k, acct_o, day_o, rush_o = _orders(rng, prof, n_lines, t0, n_days)
+    n_orders = len(k)
+    t_o = day_o / n_days
+    drift_o = prof["drift"][acct_o]
     order = np.repeat(np.arange(n_orders, dtype=np.int32), k)
     acct = acct_o[order]
     # product line from the account's mix (four fixed iterations), product by popularity within the line

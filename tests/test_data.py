@@ -115,6 +115,7 @@ CELL_CASES = {
     "empty name": ("accounts", "name", 3, "", "empty cells"),
     "bad cost behaviour": ("activity_rates", "cost_behaviour", 1, "semi-variable", "allowed set"),
     "accounting brackets": ("payments", "amount", 2, "(12.50)", "accounting brackets"),
+    "infinity": ("products", "list_price", 3, "inf", "infinite values"),
 }
 
 

@@ -277,3 +277,26 @@ def test_plot_score_distribution_draws_bars():
     assert plot_score_distribution([1, 2, 2, 9], max_points=10, ax=ax) is ax
     assert sum(p.get_height() for p in ax.patches) == 4
     assert ax.get_legend() is not None
+
+
+def test_late_from_file_mtime_when_the_notebook_has_no_stamp(tmp_path):
+    from datetime import datetime, timezone
+
+    from kamlab.grading.execute import Execution
+    from kamlab.grading.grade import _parse_time, _submitted_at
+
+    path = tmp_path / "amy.ipynb"
+    path.write_text("{}")
+    when = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc).timestamp()
+    os.utime(path, (when, when))
+    assert _submitted_at(path, Execution("ok")) > _parse_time("2026-03-01T23:59:00Z")
+    assert _submitted_at(path, Execution("ok", submitted_at="2026-03-01T10:00:00")) < _parse_time("2026-03-01T23:59:00Z")
+
+
+def test_find_solution_names_what_is_there(tmp_path):
+    from kamlab.grading.grade import find_solution
+
+    with pytest.raises(DataError, match="ex00_demo"):
+        (tmp_path / "ex00_demo.ipynb").write_text("{}")
+        find_solution("ex09", tmp_path)
+    assert find_solution("ex00", tmp_path).name == "ex00_demo.ipynb"

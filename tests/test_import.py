@@ -137,6 +137,27 @@ def test_bad_numbers_and_dates_in_the_export(export, tmp_path):
     assert "column 'Date (mapped to invoice_date)'" in message and "line 7" in message
 
 
+def test_unreadable_exports(export, tmp_path):
+    semi = tmp_path / "semi.csv"
+    export.to_csv(semi, index=False, sep=";")
+    with pytest.raises(DataError, match="semi.csv, line 1: the columns are separated by semicolons"):
+        importer.from_order_lines(semi, COLUMNS)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(DataError, match="broken.xlsx: could not read it as an Excel workbook"):
+        importer.from_order_lines(broken, COLUMNS)
+    with pytest.raises(DataError, match="file not found"):
+        importer.from_order_lines(tmp_path / "nothing.csv", COLUMNS)
+
+
+def test_excel_rows_are_excel_row_numbers(export, tmp_path):
+    path = tmp_path / "x.xlsx"
+    export.astype({"Price": object}).assign(Price=lambda f: f["Price"].where(f.index != 4, "€12")).to_excel(
+        path, index=False)
+    with pytest.raises(DataError, match=r"x.xlsx, column 'Price \(mapped to invoice_price\)'.*line 6: '€12'"):
+        importer.from_order_lines(path, COLUMNS)
+
+
 def test_date_format_assumption(export):
     frame = export.assign(Date=pd.to_datetime(export["Date"]).dt.strftime("%d/%m/%Y"))
     result = importer.from_order_lines(frame, COLUMNS, date_format="%d/%m/%Y")

@@ -260,3 +260,13 @@ def test_sla_cost_curve_and_plot():
     fig, ax = plt.subplots()
     assert plot_sla_cost(curve, current=0.95, ax=ax) is ax
     assert len(ax.collections) == 2 and ax.get_lines()[0].get_xdata()[0] == 0.95
+
+
+def test_account_margin_reconciles_with_the_account_pnl(small):
+    apa = pytest.importorskip("kamlab.apa")
+    pnl = apa.account_pnl(small)
+    for account in small.accounts["account_id"].head(4):
+        t = ng.deal_terms_for_account(small, account, last_months=None)
+        r = pnl.loc[account]
+        expected = (r["invoice_revenue"] - r["off_invoice"] - r["freight"] - r["cogs"]) / r["invoice_revenue"]
+        assert t.contribution_margin == pytest.approx(expected, rel=1e-9)

@@ -37,8 +37,10 @@ def _local_pnl(ds: data.Dataset, keys: list[str]) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def case():
-    return data.load(CASE)
+def case(sample):
+    """The committed case company (conftest's `sample`, loaded once per session)."""
+    assert Path(data.SAMPLE_FOLDER) == CASE
+    return sample
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +108,14 @@ def test_same_seed_same_data_other_seed_other_data():
     for name in schema.TABLE_NAMES:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
     assert not a.order_lines.equals(c.order_lines)
+
+
+def test_same_data_without_pyarrow(monkeypatch):
+    fast = synth.generate(n_accounts=10, years=1, seed=3)
+    monkeypatch.setattr(synth, "pa", None)              # the numpy fallback for a pandas without pyarrow
+    slow = synth.generate(n_accounts=10, years=1, seed=3)
+    for name in schema.TABLE_NAMES:
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), check_exact=True)
 
 
 def test_sizes_are_exact_and_ids_padded():
@@ -225,7 +235,10 @@ def test_large_accounts_lose_money_and_diamonds_shine(pnl):
     assert margin.max() > 4 * company
 
 
-def test_todays_tiers_follow_revenue_not_profit(pnl):
+def test_todays_tiers_follow_revenue_not_profit(case, pnl):
+    assert set(case.accounts.payment_terms_days) <= {30, 45, 60, 90}
+    seg = pnl.groupby("segment").rev.median()
+    assert seg["strategic"] > seg["large"] > seg["mid"] > seg["small"]
     tier = pnl.groupby("service_tier")[["rev", "net"]].sum()
     assert tier.rev["platinum"] > tier.rev["gold"] > tier.rev["silver"] > tier.rev["bronze"]
     margin = tier.net / tier.rev

@@ -40,6 +40,9 @@ def test_rate_slider_moves_the_total_as_account_pnl_says(panel, small):
     assert panel.totals["net_margin"] < before
     assert money(expected["net_margin"]) in panel.summary.value
     assert money(expected["net_margin"] - before) in panel.summary.value  # the change vs baseline
+    from kamlab.plots.style import PALETTE
+
+    assert f'color:{PALETTE["gain"]}' not in panel.summary.value  # a cost up and a margin down: all red
 
 
 def test_cost_of_capital_moves_terms_cost(panel, small):

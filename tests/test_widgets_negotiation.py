@@ -174,3 +174,17 @@ def test_roleplay_panel_trainer_profile():
     p.controls["sla"].value = True
     p.button.click()
     assert p.sim.outcome == "deal" and "accept" in p.last.value
+
+
+def test_page_header_scenarios_drive_the_panels():
+    from kamlab.widgets import app
+
+    header = app.workbench(seed=7)
+    terms, defence = wn.terms_panel(header), wn.price_defence_panel(header)
+    defence.controls["account"].value = defence.controls["account"].options[1][1]
+    margin = defence.controls["margin"].value
+    header.scenario.value = "cost of capital up"
+    assert terms.controls["cost_of_capital"].value == pytest.approx(0.15)
+    header.scenario.value = "procurement demands 5% off"
+    assert terms.controls["cost_of_capital"].value == pytest.approx(0.10)
+    assert defence.controls["margin"].value < margin  # the largest account's margin fell with its prices

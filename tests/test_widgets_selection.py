@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kamlab import allocation as al, selection as sel, widgets
+from kamlab import selection as sel, widgets
 from kamlab.widgets.common import Workbench
 
 

@@ -213,6 +213,11 @@ def grade(submissions: str | Path, *, assignment: str | None = None, solution: s
     ``summary.csv``, ``summary.html`` and ``summary.png``. Manual scores for written answers come from
     `manual_scores` (default ``out/manual_scores.csv``, created as an empty template the first time
     and never overwritten).
+
+    `hidden_parameters` (CLI ``--hidden-seed``) overrides the solution's hidden seed: for a live course
+    use a seed the participants cannot read in solutions/. Jobs run in processes forked from a
+    multiprocessing forkserver, so a script that calls `grade` needs the usual
+    ``if __name__ == "__main__":`` guard (the CLI and notebooks need nothing).
     """
     from kamlab.grading import feedback, gradebook
 

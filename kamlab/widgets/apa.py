@@ -18,11 +18,12 @@ __all__ = ["apa_panel", "ApaPanel"]
 _TABLE_COLUMNS = ("invoice_revenue", "gross_margin", "cost_to_serve", "net_margin", "net_margin_pct")
 
 
-def _delta(new: float, old: float, *, pct: bool = False) -> str:
+def _delta(new: float, old: float, *, pct: bool = False, cost: bool = False) -> str:
+    """The change, green when it helps profit (a margin up, a cost down), red when it hurts."""
     d = new - old
     if abs(d) < 1e-9:
         return '<span style="color:#546e7a">no change</span>'
-    color = PALETTE["gain"] if d > 0 else PALETTE["loss"]
+    color = PALETTE["gain"] if (d > 0) != cost else PALETTE["loss"]
     text = f"{d * 100:+.1f} pts" if pct else ("+" if d > 0 else "") + money(d)
     return f'<span style="color:{color}">{text}</span>'
 
@@ -134,7 +135,7 @@ class ApaPanel(W.VBox):
             f"<div>Net margin: <b>{percent(tot['net_margin_pct'])}</b> of revenue "
             f"({_delta(tot['net_margin_pct'], base['net_margin_pct'], pct=True)})</div>"
             f"<div>Cost to serve: <b>{money(tot['cost_to_serve'])} {cur}</b> "
-            f"({_delta(tot['cost_to_serve'], base['cost_to_serve'])}); terms cost "
+            f"({_delta(tot['cost_to_serve'], base['cost_to_serve'], cost=True)}); terms cost "
             f"<b>{money(tot['terms_cost'])}</b></div>"
             f"<div>Loss-making accounts: <b>{losers}</b> of {len(self.pnl)}</div></div>")
         names = ds.accounts.set_index("account_id")["name"]
@@ -163,5 +164,15 @@ def apa_panel(source: Dataset | Workbench, *, rows: int = 5) -> ApaPanel:
     `source` is a Dataset, a Workbench or the page header from `kamlab.widgets.workbench`; the panel
     redraws when the page's dataset changes. The logic is `kamlab.apa.with_activity_rates` and
     `kamlab.apa.account_pnl`.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> from kamlab import apa
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a notebook the figures print
+    ...     panel = apa_panel(apa.worked_example())
+    ...     panel.controls["sales_visit"].value = 2.0
+    >>> float(round(panel.totals["net_margin"] - panel.baseline_totals["net_margin"], 2))
+    -500.0
     """
     return ApaPanel(source, rows=rows)

@@ -47,6 +47,10 @@ def _cost_of_capital(wb, default=0.10) -> float:
     return float(meta.get("cost_of_capital", default))
 
 
+def _price(value) -> str:
+    return "" if np.isnan(value) else f"{value:,.2f}"
+
+
 def _account_options(wb) -> list[tuple[str, str]]:
     if wb is None:
         return []
@@ -472,8 +476,8 @@ class RoleplayPanel(W.VBox):
         rows = "".join(
             f"<tr><td>{int(r.round)}</td><td>{r.price:,.2f}</td><td>{int(r.payment_days)}</td>"
             f"<td>{r.volume:,.0f}</td><td>{int(r.years)}</td><td>{r.escalator:.1%}</td><td>{'yes' if r.sla else 'no'}"
-            f"</td><td>{html.escape(r.response)}</td><td>{'' if np.isnan(r.counter_price) else f'{r.counter_price:,.2f}'}"
-            f"</td><td>{html.escape(r.reason)}</td></tr>" for r in self.sim.history.itertuples())
+            f"</td><td>{html.escape(r.response)}</td><td>{_price(r.counter_price)}</td>"
+            f"<td>{html.escape(r.reason)}</td></tr>" for r in self.sim.history.itertuples())
         head = "".join(f"<th>{h}</th>" for h in ("round", "price", "days", "volume", "years", "escalator", "SLA",
                                                  "buyer", "counter price", "why"))
         return ("<style>.kamlab-roleplay-log td, .kamlab-roleplay-log th {padding: 2px 10px; text-align: left}"

@@ -201,7 +201,7 @@ class AccountPlanPanel(W.VBox):
     "export" (a button writing the standalone page). After each change: `plan` (the AccountPlan), `out`
     (the page) and `status` (HTML: what the export wrote)."""
 
-    def __init__(self, source, *, path: str | Path = "plan.html", charts: bool = True):
+    def __init__(self, source, *, path: str | Path = "plan.html", charts: bool = False):
         self.wb = as_workbench(getattr(source, "workbench", source))
         self.charts = charts
         c = self.controls = {
@@ -224,6 +224,7 @@ class AccountPlanPanel(W.VBox):
         names = ds.accounts.set_index("account_id")["name"]
         options = [(f"{a} · {names[a]}", a) for a in rev.sort_values(ascending=False).index if a in sold]
         keep = self.controls["account"].value
+        self._context = kplan.plan_context(ds, cost_of_capital=_coc(ds))
         self._updating = True
         self.controls["account"].options = options
         self.controls["account"].value = keep if keep in dict(options).values() else options[0][1]
@@ -236,7 +237,7 @@ class AccountPlanPanel(W.VBox):
 
         def draw():
             self.plan = kplan.account_plan(self.wb.dataset, self.controls["account"].value,
-                                           cost_of_capital=_coc(self.wb.dataset))
+                                           context=self._context)
             charts = report_html.plan_charts(self.plan) if self.charts else None
             return HTML(self.plan.body_html(charts))
 
@@ -248,13 +249,14 @@ class AccountPlanPanel(W.VBox):
             return
         try:
             path = Path(self.controls["path"].value or "plan.html")
-            report_html.plan_page(self.plan, path, charts=self.charts)
+            report_html.plan_page(self.plan, path, charts=True)
         except OSError as err:
             self.status.value = f"<span style='color:#c62828'>Could not write the file: {html.escape(str(err))}</span>"
         else:
             self.status.value = f"Wrote <code>{html.escape(str(path.resolve()))}</code>"
 
 
-def account_plan_panel(source, *, path: str | Path = "plan.html", charts: bool = True) -> AccountPlanPanel:
-    """Pick an account, see its one-page plan, export it as a standalone HTML page."""
+def account_plan_panel(source, *, path: str | Path = "plan.html", charts: bool = False) -> AccountPlanPanel:
+    """Pick an account, see its one-page plan, export it as a standalone HTML page. `charts=True` also
+    draws the charts on screen (slower); the exported page always has them."""
     return AccountPlanPanel(source, path=path, charts=charts)

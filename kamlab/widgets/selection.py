@@ -123,7 +123,7 @@ class SelectionPanel(W.VBox):
     def _draw_matrix(self) -> None:
         """The portfolio matrix depends on the data only: drawn once per dataset and kept as a bitmap;
         each update restores it and draws only the rings and labels of the key accounts on top
-        (matplotlib blitting), which keeps a redraw well under 100 ms."""
+        (matplotlib blitting): text is what costs time, so no text is drawn per update."""
         needed = set(selection.ATTRACTIVENESS) | set(selection.STRENGTH)
         if not needed <= set(self.features.columns):  # a hand-made features table: no matrix
             self.matrix = self.fig = None
@@ -133,7 +133,7 @@ class SelectionPanel(W.VBox):
         self.fig = Figure(figsize=(7.5, 4.6), dpi=110 if presenter else 72)
         FigureCanvasAgg(self.fig)
         self.ax = self.fig.add_subplot()
-        plot_portfolio_matrix(self.matrix, ax=self.ax, annotate=False)
+        plot_portfolio_matrix(self.matrix, ax=self.ax)  # every account labelled once, in the background
         self.ax.scatter([], [], s=160, facecolor="none", edgecolor="black", lw=1.5, label="key accounts")
         self.ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
         self.ax.set_title("Key account portfolio: the key accounts ringed")
@@ -142,7 +142,6 @@ class SelectionPanel(W.VBox):
                                       animated=True)
         self.fig.canvas.draw()
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        self._labels = []
 
     def image(self) -> Image:
         """The portfolio matrix as it is now, as a PNG image."""
@@ -173,15 +172,8 @@ class SelectionPanel(W.VBox):
             return None
         top = self.matrix.reindex(self.top_list)
         self._rings.set_offsets(top[["strength", "attractiveness"]].to_numpy())
-        self._labels = [self.ax.annotate(str(a), (r["strength"], r["attractiveness"]), xytext=(4, 4),
-                                         textcoords="offset points", fontsize="x-small", animated=True)
-                        for a, r in top.iterrows()]
-        canvas = self.fig.canvas
-        canvas.restore_region(self._background)
-        for artist in (self._rings, *self._labels):
-            self.ax.draw_artist(artist)
-        for t in self._labels:
-            t.remove()
+        self.fig.canvas.restore_region(self._background)
+        self.ax.draw_artist(self._rings)
         return self.image()
 
     def _list_html(self, n: int) -> str:

@@ -1,0 +1,92 @@
+"""Benchmark: grading 30 submissions with 2 workers vs 30 x (one submission alone) / 2, in the same run.
+
+    .venv/bin/python benchmarks/bench_grading.py [--assignment ex00|ex03] [--rounds 2] [--n 30]
+
+The 30 submissions are a mix of correct, partial and broken notebooks made from the assignment's
+solution. Each round times (a) three submissions (one of each kind) executed alone, one after the
+other, and (b) `kamlab.grading.grade` on all 30 with --workers 2, alternating. The yardstick is
+30 x median(one alone) / 2: perfect use of two workers with no overhead. Target: ratio <= 1.3.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kamlab.grading import authoring  # noqa: E402
+from kamlab.grading.execute import execute  # noqa: E402
+from kamlab.grading.grade import _limits, find_solution, grade  # noqa: E402
+
+DEMO = ROOT / "tests" / "submissions" / "_solutions" / "ex00_demo.ipynb"
+
+
+def _make(solution: Path, folder: Path, n: int) -> dict[str, Path]:
+    """n submissions: a third correct, a third partial (answers overwritten), a third broken (raise)."""
+    sol = nbformat.read(solution, as_version=4)
+    spec = authoring.read_spec(sol)
+    answer_cells = [i for i, c in enumerate(sol.cells) if "### BEGIN SOLUTION" in c.source]
+    kinds = {}
+    for k in range(n):
+        nb = nbformat.read(solution, as_version=4)
+        kind = ("correct", "partial", "broken")[k % 3]
+        if kind == "partial":
+            nb.cells[answer_cells[0]].source += f"\n{spec.answers[0].name} = None"
+        elif kind == "broken":
+            nb.cells[answer_cells[len(answer_cells) // 2]].source = "raise RuntimeError('broken')"
+        path = folder / f"student{k:02d}_{kind}.ipynb"
+        nbformat.write(nb, path)
+        kinds.setdefault(kind, path)
+    return kinds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assignment", default="ex00", help="ex00 (the demo) or a course exercise, e.g. ex03")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--n", type=int, default=30)
+    args = parser.parse_args()
+    solution = DEMO if args.assignment == "ex00" else find_solution(args.assignment, ROOT / "solutions")
+    spec = authoring.read_spec(nbformat.read(solution, as_version=4))
+    limits = _limits(spec)
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        subs.mkdir()
+        kinds = _make(solution, subs, args.n)
+        grade(subs / next(iter(kinds.values())).name, solution=solution, out=Path(tmp) / "warm", progress=False)
+        singles, parallel = [], []
+        for r in range(args.rounds):
+            for path in kinds.values():
+                t = time.perf_counter()
+                execute(path, parameters=spec.hidden_parameters, names=spec.names, limits=limits)
+                singles.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            report = grade(subs, solution=solution, out=Path(tmp) / f"grades{r}", workers=2, progress=False)
+            parallel.append(time.perf_counter() - t)
+            print(f"round {r + 1}: one alone {statistics.median(singles[-3:]):.2f} s (median of 3), "
+                  f"{args.n} with 2 workers {parallel[-1]:.2f} s", flush=True)
+        statuses = sorted({s.status for s in report.students})
+    one = statistics.median(singles)
+    yardstick = args.n * one / 2
+    graded = statistics.median(parallel)
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"assignment {spec.assignment}: {args.n} submissions (correct/partial/broken), statuses {statuses}")
+    print(f"one submission alone (median): {one:.2f} s")
+    print(f"yardstick {args.n} x one / 2:   {yardstick:.2f} s")
+    print(f"grade --workers 2 (median):    {graded:.2f} s")
+    print(f"ratio: {graded / yardstick:.2f} (target <= 1.3)")
+    print(f"peak memory: grader {peak_self:.0f} MiB, largest child {peak_child:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
