@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -55,8 +54,9 @@ def share_of_wallet(ds: Dataset, *, by=("account", "product_line"), year: int | 
     For each account and product line of `ds.wallets`: ``sales`` (our invoiced revenue in `year`,
     default the latest year in the data), ``wallet`` (the customer's estimated yearly spend in the line
     from all suppliers), ``share = sales / wallet``, ``headroom = max(wallet - sales, 0)`` (net sales
-    below zero, when returns exceed sales in the year, count as 0 in both), ``margin_pct`` (our pocket margin in that product line across all accounts, (pocket revenue - COGS)
-    / invoice revenue: the margin a new sale in the line is expected to earn) and
+    below zero, when returns exceed sales in the year, count as 0 in both), ``margin_pct`` (our pocket
+    margin in that product line across all accounts, (pocket revenue - COGS) / invoice revenue: the
+    margin a new sale in the line is expected to earn) and
     ``weighted_headroom = headroom x max(margin_pct, 0)``: the margin still on the table.
     Share of wallet as a growth yardstick: Keiningham, Aksoy, Buoye & Cooil (2011).
 
@@ -101,7 +101,8 @@ def cross_sell_opportunities(ds: Dataset, *, top: int | None = 10, year: int | N
     """Account x product-line opportunities ranked by margin-weighted headroom.
 
     Ranking: ``weighted_headroom`` descending, then ``margin_pct`` descending (highest-margin lines
-    first), then account id and product line. Only rows with margin-weighted headroom > 0 are kept. ``rank`` starts at 1.
+    first), then account id and product line. Only rows with margin-weighted headroom > 0 are kept.
+    ``rank`` starts at 1.
 
     Examples
     --------
@@ -138,9 +139,9 @@ def rank_opportunities(sow: pd.DataFrame, *, top: int | None = 10, account_id: s
 def wallet_allocation_share(rank, n_brands):
     """The Wallet Allocation Rule: expected share of wallet of the brand ranked `rank` of `n_brands`.
 
-    share = (1 - rank / (n + 1)) x 2 / n (Keiningham, Aksoy, Buoye & Cooil 2011, "The Wallet Allocation
-    Rule", MIT Sloan Management Review / Journal of Marketing). Rank 1 is the customer's favourite; the
-    shares of ranks 1..n sum to 1. Works on scalars or arrays.
+    share = (1 - rank / (n + 1)) x 2 / n, the Wallet Allocation Rule of Keiningham, Aksoy, Buoye & Cooil
+    (2011), "Customer Loyalty Isn't Enough. Grow Your Share of Wallet", Harvard Business Review. Rank 1 is
+    the customer's favourite; the shares of ranks 1..n sum to 1. Works on scalars or arrays.
 
     Examples
     --------
@@ -182,7 +183,8 @@ class PriceVolumeMix:
 def price_volume_mix(p0, q0, p1, q1, *, items=None) -> PriceVolumeMix:
     """Split the revenue change sum(p1 q1) - sum(p0 q0) into price, volume and mix effects.
 
-    Convention (one of several in use; this is the common controlling one, e.g. Anthony & Govindarajan):
+    Convention (one of several in use): the sales-price, sales-quantity and sales-mix variances of
+    management accounting (Horngren, Datar & Rajan, *Cost Accounting*), with the old period as budget:
 
     - price effect  = sum_i (p1_i - p0_i) x q1_i           (at the new volumes)
     - volume effect = (Q1 - Q0) x sum_i s0_i p0_i          (at the old prices and the old mix)
@@ -324,8 +326,8 @@ def jbp_value(initiatives, *, years: int = 3, discount_rate: float = 0.10) -> JB
 
     Per side: NPV = -one_off + sum_{t=1..years} (yearly_gain - yearly_cost) / (1 + r)^t (end-of-year
     flows); payback = one_off / (yearly_gain - yearly_cost) in years (simple, undiscounted). A JBP is
-    mutual value creation (Gosselin & Bauwen 2006; Ryals 2008): an initiative where one side loses is
-    flagged, ``mutual = supplier_npv > 0 and customer_npv > 0``.
+    mutual value creation (Gosselin & Bauwen 2006; Ryals & McDonald 2008, *Key Account Plans*): an
+    initiative where one side loses is flagged, ``mutual = supplier_npv > 0 and customer_npv > 0``.
 
     Parameters
     ----------

@@ -4,7 +4,7 @@
 on the portfolio and cost-to-serve matrices and its service tier (kamlab.selection, kamlab.value,
 kamlab.allocation), its life-cycle stage, profit leaks, growth opportunities (kamlab.growth), negotiation
 levers (kamlab.negotiation), joint-business-plan initiatives and risks. Pure: the page here is HTML with
-tables and CSS bars; `kamlab.report_html.plan_page` adds charts.
+tables and CSS bars; `kamlab.plots.plan_page` adds charts.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ PLAN_CSS = """
 .kamlab-plan{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;color:#263238}
 .kamlab-plan h1{font-size:1.5em;margin:.2em 0}.kamlab-plan h2{font-size:1.1em;border-bottom:2px solid #1565c0;
 margin:.8em 0 .3em}.kamlab-plan .grid{display:grid;grid-template-columns:1fr 1fr;gap:0 28px}
-.kamlab-plan table{border-collapse:collapse;font-size:.9em;width:100%}.kamlab-plan td,.kamlab-plan th{
-padding:2px 6px;border-bottom:1px solid #eceff1;text-align:left}.kamlab-plan td.n{text-align:right}
+.kamlab-plan table{border-collapse:collapse;font-size:.9em;width:100%}.kamlab-plan table td,.kamlab-plan table th{
+padding:2px 6px;border-bottom:1px solid #eceff1;text-align:left!important}.kamlab-plan table td.n{text-align:right!important}
 .kamlab-plan .bar{height:10px;display:inline-block}.kamlab-plan .tag{display:inline-block;padding:1px 8px;
 border-radius:10px;background:#e3f2fd;margin-right:6px}.kamlab-plan .risk{color:#c62828}
 .kamlab-plan img{max-width:100%}
@@ -93,7 +93,8 @@ class AccountPlan:
         rows = [("account", k, v) for k, v in self.account.items()]
         rows += [("P&L", k, float(self.pnl[k])) for k in _PNL_ROWS if k in self.pnl]
         rows += [("P&L", "net_margin_pct", float(self.pnl.get("net_margin_pct", np.nan)))]
-        rows += [("waterfall (per unit)", s, float(v)) for s, v in zip(self.waterfall["step"], self.waterfall["per_unit"])]
+        w = self.waterfall
+        rows += [("waterfall (per unit)", s, float(v)) for s, v in zip(w["step"], w["per_unit"])]
         rows += [("position", k, v) for k, v in self.position.items()]
         rows += [("tier", k, v) for k, v in self.tier.items()]
         rows += [("life cycle", k, v) for k, v in self.lifecycle.items()]
@@ -228,7 +229,8 @@ def _levers(ds: Dataset, pnl: pd.Series, eco: pd.Series, account: dict, leaks: p
 
     years = max(ds.order_lines["invoice_date"].dt.year.nunique(), 1)
     inv = float(pnl["invoice_revenue"]) / years
-    cm = (float(pnl["pocket_revenue"]) - float(pnl["cogs"]) - float(eco["variable"])) / max(float(pnl["invoice_revenue"]), 1e-9)
+    contribution = float(pnl["pocket_revenue"]) - float(pnl["cogs"]) - float(eco["variable"])
+    cm = contribution / max(float(pnl["invoice_revenue"]), 1e-9)
     rows = []
     if cm > 0:
         be = negotiation.breakeven_volume_change(0.02, cm)

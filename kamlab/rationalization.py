@@ -5,8 +5,7 @@ Pure: pandas and numpy only. Fractions, not percents; money in the data set's cu
 """
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -142,7 +141,8 @@ def exit_traps(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL)
     True
     """
     e = account_economics(ds, cost_of_capital=cost_of_capital)
-    return e[(e["net_margin"] < 0) & (e["exit_effect"] < 0)].sort_values(["net_margin", "account_id"]).reset_index(drop=True)
+    traps = e[(e["net_margin"] < 0) & (e["exit_effect"] < 0)]
+    return traps.sort_values(["net_margin", "account_id"]).reset_index(drop=True)
 
 
 def candidates(ds: Dataset, *, margin_floor: float = 0.0, periods: int = 2, period: str = "Q",
@@ -227,8 +227,6 @@ class Action:
         return "exit"
 
 
-_PNL_COLS = ["revenue", "cogs", "variable", "fixed_avoidable", "fixed_stranded", "stranded_reallocated",
-             "net_margin"]
 
 
 def _lever_cost(ds: Dataset, account_id: str, lever: str) -> dict[str, float]:
@@ -247,7 +245,7 @@ def _apply(row: pd.Series, a: Action, ds: Dataset) -> pd.Series:
     if a.kind == "exit":
         r[["revenue", "cogs", "variable", "fixed_avoidable"]] = 0.0
         return r
-    if a.kind == "reprice":
+    if a.kind == "reprice":  # the price change earns on the new volume (its small terms-cost effect ignored)
         v = 1.0 + a.volume_change
         r[["revenue", "cogs", "variable"]] = r[["revenue", "cogs", "variable"]] * v
         r["revenue"] += row["invoice_revenue"] * v * a.price_change
@@ -365,7 +363,8 @@ def simulate(ds: Dataset, actions, *, spread_by: str = "revenue", cost_of_capita
     if spread_by not in ("revenue", "stranded"):
         raise DataError('spread_by must be "revenue" or "stranded"')
     actions = _check_actions(ds, actions)
-    eco = (account_economics(ds, cost_of_capital=cost_of_capital) if economics is None else economics).set_index("account_id")
+    eco = account_economics(ds, cost_of_capital=cost_of_capital) if economics is None else economics
+    eco = eco.set_index("account_id")
     before = eco[["revenue", "invoice_revenue", "cogs", "variable", "fixed_avoidable", "fixed_stranded"]].copy()
     before["stranded_reallocated"] = 0.0
     before["net_margin"] = _margin(before)
@@ -497,7 +496,8 @@ def _rule_band(ds, rule, pnl, coc):
     low = lines[lines["pocket_frac"] < floor - 1e-12]
     gap = (floor[low.index] - low["pocket_frac"]) * low["list_value"]
     n = low.groupby("account_id").size()
-    return gap.groupby(low["account_id"]).sum(), n.map(lambda k: f"{k} lines below the P{rule.threshold * 100:.0f} pocket price")
+    why = n.map(lambda k: f"{k} lines below the P{rule.threshold * 100:.0f} pocket price")
+    return gap.groupby(low["account_id"]).sum(), why
 
 
 def _rule_decline(ds, rule, pnl_q, coc):
@@ -517,13 +517,15 @@ _RULE_FUNCS = {"margin_floor": _rule_margin_floor, "discount_authority": _rule_d
                "dso_beyond_terms": _rule_dso, "pocket_below_band": _rule_band, "margin_decline": _rule_decline}
 
 
-def audit(ds: Dataset, rules=DEFAULT_RULES, *, period: str = "Q", cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+def audit(ds: Dataset, rules=DEFAULT_RULES, *, period: str = "Q",
+          cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
     """Check every account against control rules; one row per violation.
 
     Columns: account_id, rule (the rule's name), kind, amount (money at stake: margin shortfall to the floor,
     discount given beyond authority, carrying cost of late payment at `cost_of_capital` on 365 days,
     pocket-price gap to the band percentile, or the margin lost by the decline on the latest period's
-    revenue; margin % is net margin / invoice revenue as in the APA), detail (one sentence), consequence (what the control process does next). Sorted by amount,
+    revenue; margin % is net margin / invoice revenue as in the APA), detail (one sentence),
+    consequence (what the control process does next). Sorted by amount,
     largest first. Price-band control after Marn & Rosiello (1992).
 
     Examples
@@ -535,7 +537,8 @@ def audit(ds: Dataset, rules=DEFAULT_RULES, *, period: str = "Q", cost_of_capita
     """
     rules = [rules] if isinstance(rules, Rule) else list(rules)
     pnl = _pnl(ds, cost_of_capital=cost_of_capital)
-    pnl_q = _pnl(ds, period=period, cost_of_capital=cost_of_capital) if any(r.kind == "margin_decline" for r in rules) else None
+    need_q = any(r.kind == "margin_decline" for r in rules)
+    pnl_q = _pnl(ds, period=period, cost_of_capital=cost_of_capital) if need_q else None
     frames = []
     for rule in rules:
         amount, detail = _RULE_FUNCS[rule.kind](ds, rule, pnl_q if rule.kind == "margin_decline" else pnl,
@@ -603,5 +606,5 @@ def dashboard_metrics(ds: Dataset, *, period: str = "Q", rules=DEFAULT_RULES, fl
                           "latest": margins.apply(lambda r: r.dropna().iloc[-1] if r.notna().any() else np.nan,
                                                   axis=1)})
     trend["direction"] = np.select([trend["slope"] < -flat, trend["slope"] > flat], ["falling", "rising"], "flat")
-    return Dashboard(margins=margins, trend=trend, violations=audit(ds, rules, period=period, cost_of_capital=cost_of_capital),
-                     period=period)
+    violations = audit(ds, rules, period=period, cost_of_capital=cost_of_capital)
+    return Dashboard(margins=margins, trend=trend, violations=violations, period=period)

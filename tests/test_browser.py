@@ -121,6 +121,11 @@ def shot_on_failure(page, name: str):
 def render(page, url: str) -> None:
     """Open a page and wait until Voila has run it and every widget is drawn."""
     page.goto(url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
+    wait_rendered(page)
+
+
+def wait_rendered(page) -> None:
+    """Wait until the page's header is there, no widget is still loading and the page has loaded."""
     page.wait_for_selector(".kamlab-header", state="visible", timeout=RENDER_TIMEOUT_MS)
     page.wait_for_function(
         """() => !document.body.innerText.includes('Loading widget')
@@ -241,9 +246,12 @@ def test_page_renders_and_reacts(tab, voila_url, nb):
         assert what
         assert_no_errors(tab)
         _shot(tab, f"{nb.stem}--after")
-        if not is_home:
+        if not is_home:  # and back home through the header's link
             home = tab.locator(".kamlab-header a.kamlab-home")
             assert home.get_attribute("href") == "00_welcome.ipynb"
+            home.click()
+            tab.wait_for_url("**/voila/render/00_welcome.ipynb", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+            tab.wait_for_selector(".kamlab-tour", state="visible", timeout=RENDER_TIMEOUT_MS)
 
 
 def test_presenter_mode_from_the_query_string(tab, voila_url):
@@ -255,20 +263,23 @@ def test_presenter_mode_from_the_query_string(tab, voila_url):
     _shot(tab, "00_welcome--presenter")
 
 
-def test_landing_page_navigates_to_every_unit_and_back(tab, voila_url):
-    home_url = f"{voila_url}/voila/render/00_welcome.ipynb"
-    render(tab, home_url)
-    hrefs = tab.eval_on_selector_all(".jp-RenderedMarkdown a[href$='.ipynb']",
-                                      "els => els.map(a => a.getAttribute('href'))")
-    units = sorted({h for h in hrefs if (ROOT / "notebooks" / h).exists()})
-    missing = sorted(set(hrefs) - set(units))
-    assert units, "the landing page shows no links to units"
-    for href in units:
-        tab.click(f".jp-RenderedMarkdown a[href='{href}']")
-        tab.wait_for_url(f"**/voila/render/{href}", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
-        tab.wait_for_selector(".kamlab-header a.kamlab-home", state="visible", timeout=RENDER_TIMEOUT_MS)
-        tab.click(".kamlab-header a.kamlab-home")
-        tab.wait_for_url("**/voila/render/00_welcome.ipynb", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
-        tab.wait_for_selector(".kamlab-tour", state="visible", timeout=RENDER_TIMEOUT_MS)
-    if os.environ.get("CI"):
-        assert not missing, f"the landing page links to pages that do not exist: {missing}"
+def test_landing_page_links_reach_every_unit(tab, voila_url):
+    """Every link on the landing page resolves to a page that exists (each is rendered by the test above,
+    which also follows its header's link back home); one is followed by a real click."""
+    render(tab, f"{voila_url}/voila/render/00_welcome.ipynb")
+    links = tab.eval_on_selector_all(".jp-RenderedMarkdown a[href$='.ipynb']",
+                                     "els => els.map(a => [a.getAttribute('href'), a.href])")
+    existing = [(href, url) for href, url in links if (ROOT / "notebooks" / href).is_file()]
+    if not existing and not os.environ.get("CI"):
+        pytest.skip("no unit notebook exists yet")
+    missing = [href for href, _ in links if (href, _) not in existing]
+    assert not missing, f"the landing page links to pages that do not exist: {missing}"
+    units = {p.name for p in NOTEBOOKS if p.stem != "00_welcome"}
+    assert units <= {href for href, _ in links}, f"units not linked: {sorted(units - {h for h, _ in links})}"
+    for href, url in links:
+        assert url == f"{voila_url}/voila/render/{href}", f"{href} resolves to {url}"
+    first = existing[0][0]
+    tab.click(f".jp-RenderedMarkdown a[href='{first}']")
+    tab.wait_for_url(f"**/voila/render/{first}", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
+    wait_rendered(tab)
+    assert_no_errors(tab)

@@ -331,3 +331,11 @@ def test_template_for_manual_scores_is_written_once(graded):
     lines = template.read_text().splitlines()
     assert lines[0] == "student_id,question,points,comment"
     assert "correct,w1_advice,," in lines
+
+
+def test_written_answers_collected_for_the_instructor(graded):
+    html = (graded["root"] / "grades" / "written.html").read_text()
+    assert "w1_advice" in html and "<h3>correct" in html
+    assert "Should the company drop its loss makers?" in html  # the tagged cell's text, escaped
+    assert "&lt;!-- BEGIN MARK SCHEME --&gt;" in html  # (this submission is the solution itself)
+    assert dict(graded["by"]["untouched"].written)["w1_advice"].startswith("**Q5 (written).**")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kamlab import data, plan as kplan, report_html
+from kamlab import data, plan as kplan
+from kamlab.plots.rationalization import plan_page
 from kamlab.cli import main
 from kamlab.data import DataError
 
@@ -53,7 +54,7 @@ def test_plan_html_and_frame(a_plan, tmp_path):
 
 
 def test_plan_page_embeds_charts(a_plan, tmp_path):
-    page = report_html.plan_page(a_plan, tmp_path / "plan.html")
+    page = plan_page(a_plan, tmp_path / "plan.html")
     assert page.count("data:image/png;base64,") >= 2
     assert (tmp_path / "plan.html").stat().st_size > 10_000
 

@@ -239,3 +239,12 @@ def test_plots_draw_what_they_should(case, slipping):
     ax = pr.plot_violations(d.violations, ax=axes[1, 1])
     assert ax is axes[1, 1] and len(ax.patches) == 2
     plt.close(fig)
+
+
+def test_case_company_has_the_exit_trap(sample):
+    """The shipped case must let the course show it: some loss-making account whose exit lowers profit."""
+    traps = rz.exit_traps(sample)
+    assert len(traps), "the case company has no loss-making account with stranded costs above its loss"
+    sim = rz.simulate(sample, [rz.Action(traps["account_id"].iloc[0], "exit")])
+    assert sim.after_profit < sim.before_profit < sim.naive_after_profit
+    assert sim.reconciles

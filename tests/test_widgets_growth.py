@@ -90,3 +90,9 @@ def test_jbp_builder_suggests_from_data(small):
     p.controls["account"].value = acc
     assert p.initiatives and all(isinstance(i, growth.Initiative) for i in p.initiatives)
     assert p.jbp is not None
+
+
+def test_jbp_builder_without_data_hides_only_the_account_picker():
+    p = wg.jbp_panel()
+    assert p.controls["account"].layout.display == "none"
+    assert all(p.controls[k].layout.display != "none" for k in ("name", "years", "discount_rate", "supplier_one_off"))

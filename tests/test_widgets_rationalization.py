@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from kamlab import rationalization as rz
 from kamlab.widgets import rationalization as wr
 from kamlab.widgets.common import Workbench
 from test_rationalization import make_ds
@@ -110,3 +109,14 @@ def test_account_plan_panel_and_export(small, tmp_path):
     p.controls["export"].click()
     page = (tmp_path / "plan.html").read_text()
     assert other in page and "Wrote" in p.status.value
+
+
+def test_hiding_a_control_hides_only_that_control(case, small):
+    """Each control has its own layout: the simulator hides sliders per action, other panels keep theirs."""
+    p = wr.rationalization_panel(case)
+    assert p.controls["price_change"].layout.display == "none"      # action "exit"
+    assert p.controls["account"].layout.display != "none"
+    c = wr.control_panel(small)
+    assert all(w.layout.display != "none" for w in c.controls.values())
+    layouts = [id(w.layout) for w in [*p.controls.values(), *c.controls.values()]]
+    assert len(set(layouts)) == len(layouts)

@@ -5,12 +5,13 @@ from pathlib import Path
 
 
 def _plan(args) -> int:
-    from kamlab import data, plan, report_html
+    from kamlab import data, plan
+    from kamlab.plots.rationalization import plan_page
 
     ds = data.load(args.data) if args.data else data.load_sample()
     options = {} if args.cost_of_capital is None else {"cost_of_capital": args.cost_of_capital}
     p = plan.account_plan(ds, args.account, **options)
-    report_html.plan_page(p, args.out, charts=not args.no_charts)
+    plan_page(p, args.out, charts=not args.no_charts)
     print(f"wrote {args.out}")
     if args.xlsx:
         from kamlab import export

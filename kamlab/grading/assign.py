@@ -21,7 +21,18 @@ def exercises_folder(solutions: Path) -> Path:
 
 
 def make_exercise(solution):
-    """The participant's version of a solution notebook (a new NotebookNode; the input is not changed)."""
+    """The participant's version of a solution notebook (a new NotebookNode; the input is not changed).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("### BEGIN SOLUTION\\nq1 = 6 * 7\\n### END SOLUTION")
+    >>> sol = nbformat.v4.new_notebook(cells=[cell], metadata={"kamlab": {
+    ...     "assignment": "ex00", "hidden_parameters": {"seed": 1}, "answers": [{"name": "q1", "points": 1}]}})
+    >>> ex = make_exercise(sol)
+    >>> ex.cells[0].source, ex.cells[0]["id"] == cell["id"], "hidden_parameters" in ex.metadata["kamlab"]
+    ('q1 = None  # your code here', True, False)
+    """
     import nbformat
 
     spec = authoring.read_spec(solution)

@@ -31,6 +31,7 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 _MARK_SCHEME = re.compile(r"\s*<!--\s*BEGIN MARK SCHEME\s*-->.*?<!--\s*END MARK SCHEME\s*-->\s*?(\n|$)",
                           re.DOTALL)
+WRITTEN_TAG = "written:"  # the markdown cell a participant writes a written answer in: written:<name>
 KINDS = ("number", "bool", "text", "sequence", "set", "mapping", "frame")
 PLACEHOLDER = "# your code here"
 

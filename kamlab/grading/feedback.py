@@ -14,7 +14,8 @@ from pathlib import Path
 
 from kamlab.grading.gradebook import _csv, fmt_points, write_atomic
 
-__all__ = ["render_feedback", "write_feedback", "write_summary", "plot_score_distribution", "safe_filename"]
+__all__ = ["render_feedback", "write_feedback", "write_summary", "write_written", "plot_score_distribution",
+           "safe_filename"]
 
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;color:#263238}"
         "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #cfd8dc;padding:.4em;"
@@ -141,3 +142,23 @@ def write_summary(out, students, spec) -> dict:
             f"<img alt='score distribution' src='data:image/png;base64,{img}'>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{table}</tbody></table></body></html>\n")
     return {"summary_csv": csv_path, "summary_png": png, "summary_html": write_atomic(out / "summary.html", html)}
+
+
+def write_written(path, students, spec) -> Path:
+    """written.html: each written question with every student's answer (escaped) and current score."""
+    sections = []
+    for w in spec.written:
+        items = []
+        for s in students:
+            text = dict(s.written).get(w.name, "")
+            q = next((q for q in s.questions if q.name == w.name), None)
+            pts = fmt_points(q.points) if q is not None and q.points is not None else "not scored"
+            items.append(f"<h3>{escape(s.student_id)} <small>({escape(pts)} / {escape(fmt_points(w.points))})</small></h3>"
+                         f"<pre style='white-space:pre-wrap'>{escape(text) or '<i>no answer found</i>'}</pre>")
+        sections.append(f"<h2>{escape(w.question)} <code>{escape(w.name)}</code> ({escape(fmt_points(w.points))} points)</h2>"
+                        + "".join(items))
+    html = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(spec.assignment)} written answers</title>"
+            f"<style>{_CSS}</style></head><body><h1>{escape(spec.assignment)}: written answers</h1>"
+            "<p>Score them in manual_scores.csv (student_id, question, points, comment) and grade again.</p>"
+            + "".join(sections) + "</body></html>\n")
+    return write_atomic(path, html)

@@ -46,6 +46,7 @@ class StudentResult:
     questions: tuple[QuestionResult, ...]
     late: bool = False
     submitted_at: str | None = None
+    written: tuple = ()  # (name, the participant's text) for each written answer
 
     @property
     def total(self) -> float:
@@ -170,6 +171,33 @@ def score(spec: authoring.Spec, expected: dict, run: Execution) -> tuple[Questio
     return tuple(results)
 
 
+def written_answers(path: Path, spec: authoring.Spec) -> tuple:
+    """The text of each written answer: the markdown cell tagged ``written:<name>`` and the markdown
+    cells after it up to the next code cell (read as JSON only; nothing runs)."""
+    names = [w.name for w in spec.written]
+    if not names:
+        return ()
+    found = dict.fromkeys(names, "")
+    try:
+        if path.stat().st_size > 20_000_000:
+            raise ValueError("too large")
+        cells = json.loads(path.read_text(errors="replace"))["cells"]
+        for i, cell in enumerate(cells):
+            tags = cell.get("metadata", {}).get("tags", [])
+            for name in names:
+                if f"{authoring.WRITTEN_TAG}{name}" in tags:
+                    parts = []
+                    for c in cells[i:]:
+                        if c is not cell and c.get("cell_type") != "markdown":
+                            break
+                        src = c.get("source", "")
+                        parts.append("".join(src) if isinstance(src, list) else str(src))
+                    found[name] = "\n\n".join(parts).strip()
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OSError):
+        pass
+    return tuple(found.items())
+
+
 def _parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -210,7 +238,8 @@ def grade(submissions: str | Path, *, assignment: str | None = None, solution: s
 
     Writes ``gradebook.csv`` (a row per student, a column per question, total, max, late, status),
     ``details.csv`` (one row per student and question with the message), ``feedback/<student>.html``,
-    ``summary.csv``, ``summary.html`` and ``summary.png``. Manual scores for written answers come from
+    ``summary.csv``, ``summary.html`` and ``summary.png``, and ``written.html`` (every student's written
+    answers, question by question, for the instructor to score). Manual scores for written answers come from
     `manual_scores` (default ``out/manual_scores.csv``, created as an empty template the first time
     and never overwritten).
 
@@ -260,7 +289,7 @@ def grade(submissions: str | Path, *, assignment: str | None = None, solution: s
         late = bool(deadline_at and _submitted_at(path, run) > deadline_at)
         stamped = _submitted_at(path, run).isoformat() if deadline_at else None
         students.append(StudentResult(path.stem, run.status, run.detail, score(spec, expected, run),
-                                      late=late, submitted_at=stamped))
+                                      late=late, submitted_at=stamped, written=written_answers(path, spec)))
     out.mkdir(parents=True, exist_ok=True)
     manual_path = Path(manual_scores) if manual_scores else out / "manual_scores.csv"
     if manual_scores is None and not manual_path.exists() and spec.written:
@@ -272,5 +301,7 @@ def grade(submissions: str | Path, *, assignment: str | None = None, solution: s
              "details": gradebook.write_details(out / "details.csv", students)}
     files["feedback"] = feedback.write_feedback(out / "feedback", students, spec)
     files.update(feedback.write_summary(out, students, spec))
+    if spec.written:
+        files["written"] = feedback.write_written(out / "written.html", students, spec)
     return GradeReport(spec=spec, students=students, out=out, files=files)
 

@@ -37,7 +37,14 @@ def fmt_points(x) -> str:
 
 
 def write_atomic(path: str | Path, text: str) -> Path:
-    """Write `text` to a temporary file beside `path`, then os.replace it: readers never see half a file."""
+    """Write `text` to a temporary file beside `path`, then os.replace it: readers never see half a file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> write_atomic(pathlib.Path(tempfile.mkdtemp()) / "gradebook.csv", "student_id,total\\n").read_text()
+    'student_id,total\\n'
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

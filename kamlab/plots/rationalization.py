@@ -1,14 +1,23 @@
-"""Plots for the rationalization unit: results of `kamlab.rationalization` in, Axes out."""
+"""Plots for the rationalization unit: results of `kamlab.rationalization` in, Axes out; and the
+standalone account-plan page (`kamlab.plan.AccountPlan` with small charts embedded as base64 PNG)."""
 from __future__ import annotations
 
+import base64
+import io
+from pathlib import Path
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from kamlab.plots.growth import _bridge
+from kamlab.apa import Waterfall
+from kamlab.plots.apa import plot_waterfall
+from kamlab.plots.growth import _bridge, plot_cross_sell, plot_jbp
 from kamlab.plots.style import PALETTE, get_ax, money, money_axis, percent_axis
 
-__all__ = ["plot_simulation", "plot_stranded_costs", "plot_margin_trend", "plot_violations"]
+__all__ = ["plot_simulation", "plot_stranded_costs", "plot_margin_trend", "plot_violations", "figure_img",
+           "plan_charts", "plan_page"]
 
 
 def plot_simulation(sim, *, ax: Axes | None = None, title: str | None = None) -> Axes:
@@ -132,3 +141,46 @@ def plot_violations(violations: pd.DataFrame, *, ax: Axes | None = None, title: 
     ax.set_xlabel("money at stake")
     ax.set_title(title or "Control rule violations")
     return ax
+
+
+# ------------------------------------------------------------------ the account plan page
+
+def figure_img(fig, *, dpi: int = 90) -> str:
+    """An <img> tag holding the figure as a base64 PNG; the figure is closed."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def plan_charts(plan) -> dict[str, str]:
+    """Small charts for an AccountPlan, keyed by the plan section they belong to. A page renderer, so
+    unlike the plot_* functions it makes (and closes) its own figures."""
+    charts = {}
+    fig, ax = plt.subplots(figsize=(5.2, 3.0))
+    plot_waterfall(Waterfall(steps=plan.waterfall, units=1.0, account_id=plan.account_id,
+                                      currency=plan.currency), ax=ax, title="Price waterfall per unit")
+    ax.tick_params(axis="x", labelsize=7, rotation=30)
+    charts["waterfall"] = figure_img(fig)
+    if len(plan.growth):
+        fig, ax = plt.subplots(figsize=(5.2, 0.5 + 0.45 * len(plan.growth)))
+        plot_cross_sell(plan.growth, ax=ax, title="Cross-sell priorities")
+        charts["growth"] = figure_img(fig)
+    fig, ax = plt.subplots(figsize=(4.0, 3.2))
+    plot_jbp(plan.jbp, ax=ax)
+    charts["jbp"] = figure_img(fig)
+    return charts
+
+
+def plan_page(plan, path: str | Path | None = None, *, charts: bool = True) -> str:
+    """The account plan as a standalone HTML page with embedded charts; written to `path` when given.
+
+    Examples
+    --------
+    >>> from kamlab import synth, plan as kplan
+    >>> ds = synth.generate(n_accounts=6, years=2, seed=1)
+    >>> page = plan_page(kplan.account_plan(ds, ds.accounts.account_id[0]))
+    >>> page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+    True
+    """
+    return plan.to_html(path, charts=plan_charts(plan) if charts else None)

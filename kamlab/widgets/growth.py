@@ -16,7 +16,9 @@ __all__ = ["share_of_wallet_panel", "ShareOfWalletPanel", "jbp_panel", "JBPPanel
 
 _STYLE = {"description_width": "130px"}
 _JBP = {k: p.default for k, p in inspect.signature(growth.jbp_value).parameters.items() if p.kind == p.KEYWORD_ONLY}
-_WIDE = W.Layout(width="400px")
+def _wide() -> W.Layout:
+    """A fresh layout per widget: panels hide some controls by setting their own layout.display."""
+    return W.Layout(width="400px")
 _ALL = "(all accounts)"
 
 
@@ -28,14 +30,14 @@ class ShareOfWalletPanel(W.VBox):
     def __init__(self, source, *, top: int = 10):
         self.wb = as_workbench(getattr(source, "workbench", source))
         c = self.controls = {
-            "account": W.Dropdown(description="account", style=_STYLE, layout=_WIDE),
-            "year": W.Dropdown(description="year", style=_STYLE, layout=_WIDE),
+            "account": W.Dropdown(description="account", style=_STYLE, layout=_wide()),
+            "year": W.Dropdown(description="year", style=_STYLE, layout=_wide()),
             "top": W.IntSlider(value=top, min=3, max=30, description="opportunities", continuous_update=False,
-                               style=_STYLE, layout=_WIDE),
+                               style=_STYLE, layout=_wide()),
             "rank": W.IntSlider(value=1, min=1, max=10, description="our rank (WAR)", continuous_update=False,
-                                style=_STYLE, layout=_WIDE),
+                                style=_STYLE, layout=_wide()),
             "n_brands": W.IntSlider(value=3, min=1, max=10, description="brands used", continuous_update=False,
-                                    style=_STYLE, layout=_WIDE),
+                                    style=_STYLE, layout=_wide()),
         }
         self.sow = self.opportunities = None
         self.war, self.out = W.HTML(), W.Output()
@@ -112,19 +114,19 @@ class JBPPanel(W.VBox):
         years = _JBP["years"] if years is None else years
         discount_rate = _JBP["discount_rate"] if discount_rate is None else discount_rate
         self.wb = None if source is None else as_workbench(getattr(source, "workbench", source))
-        c = self.controls = {"account": W.Dropdown(description="suggest for", style=_STYLE, layout=_WIDE),
+        c = self.controls = {"account": W.Dropdown(description="suggest for", style=_STYLE, layout=_wide()),
                              "name": W.Text(value="New initiative", description="initiative", style=_STYLE,
-                                            layout=_WIDE)}
+                                            layout=_wide())}
         for key, label in _FIELDS:
             c[key] = W.BoundedFloatText(value=0.0, min=0.0, max=1e12, step=1000, description=label, style=_STYLE,
-                                        layout=_WIDE)
+                                        layout=_wide())
         c["add"] = W.Button(description="Add initiative", icon="plus", button_style="primary")
         c["remove_last"] = W.Button(description="Remove last", icon="minus")
         c["years"] = W.IntSlider(value=years, min=1, max=10, description="plan years", continuous_update=False,
-                                 style=_STYLE, layout=_WIDE)
+                                 style=_STYLE, layout=_wide())
         c["discount_rate"] = W.FloatSlider(value=discount_rate, min=0.0, max=0.3, step=0.01, readout_format=".0%",
                                            description="discount rate", continuous_update=False, style=_STYLE,
-                                           layout=_WIDE)
+                                           layout=_wide())
         self.initiatives = list(initiatives or [])
         self.jbp = None
         self.summary, self.out = W.HTML(), W.Output()

@@ -10,8 +10,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML
 
-from kamlab import apa, plan as kplan, rationalization as rz, report_html, scenarios
-from kamlab.plots.rationalization import plot_margin_trend, plot_simulation, plot_stranded_costs, plot_violations
+from kamlab import apa, plan as kplan, rationalization as rz, scenarios
+from kamlab.plots.rationalization import (plan_charts, plan_page, plot_margin_trend, plot_simulation,
+                                          plot_stranded_costs, plot_violations)
 from kamlab.plots.style import PALETTE, money
 from kamlab.widgets.common import as_workbench, refresh, show_figure
 
@@ -24,12 +25,14 @@ _STYLE = {"description_width": "150px"}
 def _coc(ds) -> float:
     """The cost of capital a scenario set, else the APA default."""
     return scenarios.cost_of_capital(ds, apa.DEFAULT_COST_OF_CAPITAL)
-_WIDE = W.Layout(width="420px")
+def _wide() -> W.Layout:
+    """A fresh layout per widget: panels hide some controls by setting their own layout.display."""
+    return W.Layout(width="420px")
 
 
 def _slider(value, lo, hi, step, desc, fmt=".0%"):
     return W.FloatSlider(value=value, min=lo, max=hi, step=step, description=desc, readout_format=fmt,
-                         continuous_update=False, style=_STYLE, layout=_WIDE)
+                         continuous_update=False, style=_STYLE, layout=_wide())
 
 
 def _account_options(ds, eco: pd.DataFrame | None = None) -> list[tuple[str, str]]:
@@ -52,15 +55,15 @@ class RationalizationPanel(W.VBox):
             "account": W.Dropdown(description="account", style=_STYLE, layout=W.Layout(width="520px")),
             "action": W.Dropdown(options=[("exit the account", "exit"), ("reprice", "reprice"),
                                           ("cut cost-to-serve", "cut_cost"), ("move to a cheaper channel", "channel")],
-                                 value="exit", description="action", style=_STYLE, layout=_WIDE),
+                                 value="exit", description="action", style=_STYLE, layout=_wide()),
             "price_change": _slider(0.05, -0.20, 0.30, 0.01, "reprice by"),
             "volume_change": _slider(-0.05, -0.60, 0.30, 0.01, "volume response"),
             "lever": W.Dropdown(options=[(k.replace("_", " "), k) for k in rz.LEVERS], value="tier_down",
-                                description="cost lever", style=_STYLE, layout=_WIDE),
+                                description="cost lever", style=_STYLE, layout=_wide()),
             "reduction": _slider(0.5, 0.0, 1.0, 0.05, "cost reduction"),
             "spread_by": W.Dropdown(options=[("revenue", "revenue"), ("their own stranded cost", "stranded")],
                                     value="revenue", description="re-spread stranded by", style=_STYLE,
-                                    layout=_WIDE),
+                                    layout=_wide()),
         }
         self.sim = None
         self._eco = None
@@ -142,12 +145,12 @@ class ControlPanel(W.VBox):
             "discount_authority": _slider(d["discount_authority"].threshold, 0.0, 0.50, 0.01, "discount authority"),
             "dso_days": W.IntSlider(value=int(d["dso_beyond_terms"].threshold), min=0, max=90,
                                     description="days beyond terms", continuous_update=False, style=_STYLE,
-                                    layout=_WIDE),
+                                    layout=_wide()),
             "band_percentile": _slider(d["pocket_below_band"].threshold, 0.05, 0.50, 0.05, "pocket band floor"),
             "decline_points": _slider(d["margin_decline"].threshold, 0.0, 0.20, 0.01, "margin decline >"),
             "decline_periods": W.IntSlider(value=d["margin_decline"].periods, min=1, max=8,
                                            description="... over periods", continuous_update=False, style=_STYLE,
-                                           layout=_WIDE),
+                                           layout=_wide()),
             "period": W.ToggleButtons(options=[("quarters", "Q"), ("years", "Y")], value="Q"),
         }
         self.dashboard = None
@@ -206,7 +209,7 @@ class AccountPlanPanel(W.VBox):
         self.charts = charts
         c = self.controls = {
             "account": W.Dropdown(description="account", style=_STYLE, layout=W.Layout(width="520px")),
-            "path": W.Text(value=str(path), description="export to", style=_STYLE, layout=_WIDE),
+            "path": W.Text(value=str(path), description="export to", style=_STYLE, layout=_wide()),
             "export": W.Button(description="Export plan (HTML)", icon="download", button_style="primary"),
         }
         self.plan = None
@@ -238,7 +241,7 @@ class AccountPlanPanel(W.VBox):
         def draw():
             self.plan = kplan.account_plan(self.wb.dataset, self.controls["account"].value,
                                            context=self._context)
-            charts = report_html.plan_charts(self.plan) if self.charts else None
+            charts = plan_charts(self.plan) if self.charts else None
             return HTML(self.plan.body_html(charts))
 
         refresh(self.out, draw)
@@ -249,7 +252,7 @@ class AccountPlanPanel(W.VBox):
             return
         try:
             path = Path(self.controls["path"].value or "plan.html")
-            report_html.plan_page(self.plan, path, charts=True)
+            plan_page(self.plan, path, charts=True)
         except OSError as err:
             self.status.value = f"<span style='color:#c62828'>Could not write the file: {html.escape(str(err))}</span>"
         else:
