@@ -40,15 +40,20 @@ READY_JS = """() => !document.body.innerText.includes('Loading widget')
     && (document.querySelector('.kamlab-header') || document.querySelector('.widget-slider'))"""
 
 STATE_JS = """() => {
-    const header = document.querySelector('.kamlab-header');
-    const parts = [];
-    for (const el of document.querySelectorAll('.jp-OutputArea-output, .widget-html-content, img')) {
-        if (header && header.contains(el)) continue;
-        parts.push(el.tagName === 'IMG' ? (el.getAttribute('src') || '').length + ':' +
-                   (el.getAttribute('src') || '').slice(-64) : el.innerText);
-    }
-    return parts.join('\\n');
-}"""
+        // What a person reads below the header, without the controls themselves (a slider's readout
+        // changes the moment it is typed into): HTML widgets, Output widgets' contents, images.
+        const header = document.querySelector('.kamlab-header');
+        const skip = el => (header && header.contains(el)) ||
+            el.closest('.widget-slider, .widget-dropdown, .widget-text, .widget-button, .widget-toggle-button, .widget-checkbox');
+        const parts = [];
+        for (const el of document.querySelectorAll('.widget-html-content, .widget-output .jp-OutputArea-output, .jp-OutputArea-output, img')) {
+            if (skip(el)) continue;
+            if (el.tagName === 'IMG') { const s = el.getAttribute('src') || ''; parts.push(s.length + ':' + s.slice(-80)); continue; }
+            if (el.querySelector('.jupyter-widgets, .widget-slider, .widget-dropdown')) continue;  // a container: its leaves count
+            parts.push(el.innerText);
+        }
+        return parts.join('\\n');
+    }"""
 
 # Arms a watcher: resolves with the ms from the user's action (Enter key or a select's change) to the
 # first change of what the page shows below the header.
@@ -121,8 +126,17 @@ async def time_to_interactive(browser, url: str) -> float:
     await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
     await page.wait_for_function(READY_JS, timeout=TIMEOUT_MS, polling=50)
     elapsed = time.perf_counter() - t0
-    await ctx.close()  # closing the page shuts its kernel down (Voila's unload beacon)
+    await leave(page, ctx)
     return elapsed
+
+
+async def leave(page, ctx) -> None:
+    """Navigate away (Voila's unload beacon shuts the page's kernel down), then close the context."""
+    try:
+        await page.goto("about:blank", timeout=10_000)
+    except Exception:  # noqa: BLE001 - the kernel is culled later anyway
+        pass
+    await ctx.close()
 
 
 async def find_control(page):
@@ -176,15 +190,18 @@ async def latencies(browser, url: str, repeats: int) -> tuple[str, list[float]]:
         if ms >= 0:
             got.append(ms)
         await page.wait_for_timeout(200)
-    await ctx.close()
+    await leave(page, ctx)
     return kind or "none", got
 
 
 async def classroom(browser, url: str, clients: int, voila) -> dict:
     contexts = [await browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(clients)]
+    already = {k.pid for k in kernels(voila)}
+    pages = []
 
     async def one(ctx):
         page = await ctx.new_page()
+        pages.append((page, ctx))
         t0 = time.perf_counter()
         try:
             await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
@@ -199,12 +216,13 @@ async def classroom(browser, url: str, clients: int, voila) -> dict:
     wall = time.perf_counter() - t0
     rss = []
     for k in kernels(voila):
+        if k.pid in already:
+            continue
         try:
             rss.append(k.memory_info().rss / 2**20)
         except psutil.Error:
             pass
-    for c in contexts:
-        await c.close()
+    await asyncio.gather(*(leave(p, c) for p, c in pages))
     ok = [t for t, good in results if good]
     return {"clients": clients, "rendered": len(ok), "wall": wall, "p50": pct(ok, 0.5), "p95": pct(ok, 0.95),
             "kernels": len(rss), "rss_median": statistics.median(rss) if rss else float("nan"),

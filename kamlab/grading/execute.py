@@ -324,6 +324,14 @@ def execute(notebook: str | Path, *, parameters: dict, names, limits: Limits = L
     job = {"notebook": str(Path(notebook).resolve()), "parameters": dict(parameters), "names": list(names),
            "answers": str(state / "answers.json"), "events": str(state / "events.jsonl"),
            "workdir": str(workdir), "cell_timeout": limits.cell_timeout, "memory_mb": limits.memory_mb}
+    try:
+        return _run(job, state, limits, start)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(job: dict, state: Path, limits: Limits, start: float) -> Execution:
     (state / "job.json").write_text(json.dumps(job))
     proc = _context().Process(target=_worker, args=(job, str(state / "worker.log")), daemon=False)
     proc.start()
@@ -352,8 +360,6 @@ def execute(notebook: str | Path, *, parameters: dict, names, limits: Limits = L
         if "MemoryError" in tail:
             detail += ": out of memory"
     meta = next((e for e in events if e.get("event") == "meta"), {})
-    shutil.rmtree(state, ignore_errors=True)
-    shutil.rmtree(workdir, ignore_errors=True)
     return Execution(
         status=status, answers=answers,
         errors=tuple((e.get("cell"), e.get("ename"), tuple(e.get("names", ()))) for e in events
