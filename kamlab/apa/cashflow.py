@@ -1,0 +1,112 @@
+"""The relationship's cash flow over time: payback, discounted payback, NPV and IRR of an account's
+periods (Brealey, Myers & Allen, Principles of Corporate Finance)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kamlab.apa._common import _html
+from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, account_pnl
+from kamlab.data import DataError, Dataset
+
+__all__ = ["CashflowMetrics", "cashflow_metrics", "relationship_cashflow"]
+
+
+@dataclass(frozen=True)
+class CashflowMetrics:
+    """Cash flows over periods t = 0, 1, ...: cumulative and discounted cumulative sums, payback and
+    discounted payback (fractional periods; NaN if never), npv and irr (NaN if none)."""
+
+    cash_flows: pd.Series
+    rate: float
+    cumulative: pd.Series
+    discounted_cumulative: pd.Series
+    payback: float
+    discounted_payback: float
+    npv: float
+    irr: float
+
+    def _repr_html_(self) -> str:
+        table = pd.DataFrame({"cash flow": self.cash_flows, "cumulative": self.cumulative,
+                              "discounted cumulative": self.discounted_cumulative})
+        return _html("The relationship's cash flow", {
+            "rate": f"{self.rate:.1%}", "payback (periods)": self.payback,
+            "discounted payback (periods)": self.discounted_payback, "NPV": self.npv,
+            "IRR": f"{self.irr:.2%}" if np.isfinite(self.irr) else "none"}, table)
+
+
+def _payback(cum: np.ndarray, flows: np.ndarray) -> float:
+    """First period where the cumulative sum turns non-negative, interpolated within the period."""
+    if cum[0] >= 0:
+        return 0.0
+    for t in range(1, len(cum)):
+        if cum[t] >= 0 > cum[t - 1]:
+            return float(t - 1 + (-cum[t - 1]) / flows[t])
+    return float("nan")
+
+
+def cashflow_metrics(cash_flows: Sequence[float] | pd.Series, rate: float) -> CashflowMetrics:
+    """Payback, discounted payback, NPV and IRR of a relationship's cash flows.
+
+    Convention: the first flow is at t = 0 and not discounted; flow t is discounted by (1 + rate)^t.
+    Payback interpolates linearly within the period the cumulative sum turns positive (Brealey, Myers
+    & Allen, Principles of Corporate Finance). The IRR is the rate where NPV = 0 (bracketed root;
+    NaN when the flows do not change sign).
+
+    Examples
+    --------
+    >>> m = cashflow_metrics([-200, 40, 60, 80, 90, 90, 70], 0.10)
+    >>> round(m.payback, 3), round(m.discounted_payback, 3), round(m.npv, 2), round(m.irr, 4)
+    (3.222, 3.878, 102.92, 0.2424)
+    """
+    flows = pd.Series(cash_flows, dtype=float) if not isinstance(cash_flows, pd.Series) else cash_flows.astype(float)
+    if flows.empty or flows.isna().any():
+        raise DataError("cash_flows must be a non-empty sequence of numbers")
+    if rate <= -1:
+        raise DataError(f"rate must be above -1 (a fraction: 0.10 is 10%), got {rate}")
+    f = flows.to_numpy()
+    t = np.arange(len(f))
+    disc = f / (1 + rate) ** t
+    cum, dcum = np.cumsum(f), np.cumsum(disc)
+    irr = float("nan")
+    if (f > 0).any() and (f < 0).any():
+        from scipy.optimize import brentq
+
+        npv_at = lambda r: float(np.sum(f / (1 + r) ** t))  # noqa: E731
+        grid = np.r_[-0.99, np.linspace(-0.9, 10, 200)]
+        vals = np.array([npv_at(g) for g in grid])
+        sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
+        if len(sign):
+            irr = float(brentq(npv_at, grid[sign[0]], grid[sign[0] + 1], xtol=1e-14))
+    return CashflowMetrics(cash_flows=flows, rate=rate, cumulative=pd.Series(cum, index=flows.index),
+                           discounted_cumulative=pd.Series(dcum, index=flows.index),
+                           payback=_payback(cum, f), discounted_payback=_payback(dcum, disc),
+                           npv=float(dcum[-1]), irr=irr)
+
+
+def relationship_cashflow(ds: Dataset, account_id: str, *, acquisition_cost: float = 0.0,
+                          period: str = "Y", rate: float = DEFAULT_COST_OF_CAPITAL,
+                          cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> CashflowMetrics:
+    """`cashflow_metrics` of one account: t = 0 is the acquisition (-acquisition_cost), then its net
+    margin (contribution after cost-to-serve) per period, from `account_pnl(ds, period=period)`.
+
+    Examples
+    --------
+    >>> from kamlab.apa import worked_example
+    >>> m = relationship_cashflow(worked_example(), "A1", acquisition_cost=100)
+    >>> m.cash_flows.round(2).tolist(), round(m.payback, 3)
+    ([-100.0, 235.41], 0.425)
+    """
+    if account_id not in set(ds.accounts["account_id"]):
+        raise DataError(f"account {account_id!r} is not in accounts")
+    pnl = account_pnl(ds, period=period, cost_of_capital=cost_of_capital)
+    if account_id in pnl.index.get_level_values("account_id"):
+        net = pnl.xs(account_id, level="account_id")["net_margin"]
+        net.index = net.index.astype(str)
+    else:
+        net = pd.Series(dtype=float)
+    flows = pd.concat([pd.Series({"acquisition": -float(acquisition_cost)}), net])
+    return cashflow_metrics(flows, rate)

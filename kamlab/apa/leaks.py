@@ -1,0 +1,172 @@
+"""Profit leaks: where margin leaks away between list price and net margin, one finding per account and
+leak, with the money at stake (after Marn, Roegner & Zawada, 2004, "The Price Advantage")."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import pandas as pd
+
+from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, _line_pocket, account_pnl
+from kamlab.data import DataError, Dataset
+
+__all__ = ["LEAK_RULES", "profit_leaks"]
+
+#: Default rules of `profit_leaks` (all fractions, except days and multiples).
+LEAK_RULES = {
+    "discount_limit": 0.20,       # on-invoice discount a salesperson may give without approval
+    "band_percentile": 0.10,      # pocket price below this percentile of the product's band
+    "rebate_limit": 0.05,         # off-invoice rebates above this fraction of invoice revenue
+    "late_days": 5,               # days beyond terms tolerated before a payment counts as late
+    "cts_multiple": 2.0,          # cost-to-serve / revenue above this multiple of the segment median
+    "price_gap": 0.02,            # invoice price below the segment's average by more than this fraction
+    "min_amount": 1.0,            # findings smaller than this (money) are dropped
+}
+
+
+def _finding(acc, leak, amount, text) -> dict:
+    return {"account_id": acc, "leak": leak, "amount": float(amount), "explanation": text}
+
+
+def profit_leaks(ds: Dataset, *, rules: Mapping[str, float] | None = None,
+                 cost_of_capital: float = DEFAULT_COST_OF_CAPITAL, days_in_year: int = 365) -> pd.DataFrame:
+    """Where margin leaks away: one row per finding (account_id, leak, amount at stake, explanation).
+
+    Leaks (rules default to `LEAK_RULES`; pass a dict to override some):
+    discount beyond authority (on-invoice discount above ``discount_limit`` of list: the excess);
+    pocket price below band (lines below the product's ``band_percentile`` pocket price: the gap to it);
+    rebates above policy (off-invoice above ``rebate_limit`` of invoice revenue: the excess);
+    rush/custom work not charged (rush_handling + customization cost minus any price premium the
+    account's rush/custom lines carry over its other lines); late payment (payments more than
+    ``late_days`` beyond terms: extra days x amount x cost_of_capital / days_in_year);
+    cost-to-serve above peers (cost-to-serve / revenue above ``cts_multiple`` x the segment median:
+    the excess over the median); pricing opportunity (invoice price below the segment's average for
+    the product by more than ``price_gap``: (average - price) x quantity).
+    Method after Marn, Roegner & Zawada (2004), "The Price Advantage".
+
+    Examples
+    --------
+    >>> from kamlab.apa import worked_example
+    >>> profit_leaks(worked_example())[["account_id", "leak"]].to_numpy().tolist()[:2]
+    [['A2', 'rush/custom work not charged'], ['A1', 'late payment']]
+    """
+    r = {**LEAK_RULES, **(rules or {})}
+    unknown = sorted(set(r) - set(LEAK_RULES))
+    if unknown:
+        raise DataError(f"unknown leak rules {unknown}; known: {sorted(LEAK_RULES)}")
+    pnl = account_pnl(ds, cost_of_capital=cost_of_capital, days_in_year=days_in_year)
+    lp = _line_pocket(ds, cost_of_capital)
+    ctx = _LeakContext(ds, pnl, lp, lp[(lp["quantity"] > 0) & (lp["list"] > 0)], r, ds.currency,
+                       cost_of_capital, days_in_year)
+    out = [f for rule in _LEAK_FINDERS for f in rule(ctx)]
+    res = pd.DataFrame(out, columns=["account_id", "leak", "amount", "explanation"])
+    res = res[res["amount"] >= r["min_amount"]]
+    return res.sort_values(["amount", "account_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _LeakContext:
+    ds: Dataset
+    pnl: pd.DataFrame
+    lines: pd.DataFrame      # per order line: account_id, product_id, list, invoice, pocket, quantity
+    sold: pd.DataFrame       # the lines with a positive quantity and list revenue
+    rules: dict
+    cur: str
+    coc: float
+    diy: int
+
+
+def _leak_discount(c: _LeakContext) -> list[dict]:
+    limit, sold = c.rules["discount_limit"], c.sold
+    disc = 1 - sold["invoice"] / sold["list"]
+    excess = ((disc - limit).clip(lower=0) * sold["list"]).groupby(sold["account_id"]).sum()
+    n_lines = (disc > limit).groupby(sold["account_id"]).sum()
+    return [_finding(acc, "discount beyond authority", amt,
+                     f"{int(n_lines[acc])} order lines discounted more than {limit:.0%} off list; the "
+                     f"discount beyond the limit is worth {amt:,.0f} {c.cur}.") for acc, amt in excess.items()]
+
+
+def _leak_band(c: _LeakContext) -> list[dict]:
+    q, sold = c.rules["band_percentile"], c.sold
+    ratio = sold["pocket"] / sold["list"]
+    floor = ratio.groupby(sold["product_id"]).transform(lambda v: v.quantile(q))
+    gap = ((floor - ratio).clip(lower=0) * sold["list"]).groupby(sold["account_id"]).sum()
+    return [_finding(acc, "pocket price below band", amt,
+                     f"lines priced below the {q:.0%} percentile of the product's pocket price band; lifting "
+                     f"them to it is worth {amt:,.0f} {c.cur}.") for acc, amt in gap.items()]
+
+
+def _leak_rebates(c: _LeakContext) -> list[dict]:
+    limit, pnl = c.rules["rebate_limit"], c.pnl
+    excess = pnl["off_invoice"] - limit * pnl["invoice_revenue"].clip(lower=0)
+    share = pnl["off_invoice"] / pnl["invoice_revenue"].where(pnl["invoice_revenue"] > 0)
+    return [_finding(acc, "rebates above policy", amt,
+                     f"off-invoice rebates are {share[acc]:.1%} of invoice revenue (policy {limit:.0%}); the "
+                     f"excess is {amt:,.0f} {c.cur}.") for acc, amt in excess[excess > 0].items()]
+
+
+def _leak_rush_custom(c: _LeakContext) -> list[dict]:
+    pnl, lines = c.pnl, c.ds.order_lines
+    work_cols = [col for col in ("rush_handling", "customization") if col in pnl.columns]
+    if not work_cols:
+        return []
+    work = pnl[work_cols].sum(axis=1)
+    special = lines["rush"].to_numpy(dtype=bool) | lines["custom"].to_numpy(dtype=bool)
+    real = c.lines.assign(special=special)
+    real = real[(real["quantity"] > 0) & (real["list"] > 0)]
+    g = real.groupby(["account_id", "special"])[["invoice", "list"]].sum()
+    realised = (g["invoice"] / g["list"]).unstack()
+    premium = pd.Series(0.0, index=pnl.index)
+    if True in realised.columns and False in realised.columns:
+        extra = ((realised[True] - realised[False]).clip(lower=0) * g["list"].xs(True, level="special")).dropna()
+        premium = premium.add(extra, fill_value=0).reindex(pnl.index).fillna(0.0)
+    uncharged = (work - premium).clip(lower=0)
+    return [_finding(acc, "rush/custom work not charged", amt,
+                     f"rush and customisation work cost {work[acc]:,.0f} {c.cur} and the account's prices "
+                     f"recover {premium[acc]:,.0f} of it.") for acc, amt in uncharged[uncharged > 0].items()]
+
+
+def _leak_late(c: _LeakContext) -> list[dict]:
+    paid = c.ds.payments.dropna(subset=["paid_date"])
+    days = (paid["paid_date"] - paid["due_date"]).dt.days
+    late = paid.assign(days=days)[days - c.rules["late_days"] > 0]
+    if late.empty:
+        return []
+    late = late.assign(cost=late["amount"] * late["days"] / c.diy * c.coc)
+    g = late.groupby("account_id").agg(cost=("cost", "sum"), days=("days", "mean"), n=("days", "size"))
+    return [_finding(acc, "late payment", row["cost"],
+                     f"{int(row['n'])} payments came on average {row['days']:.0f} days after the due date; "
+                     f"carrying them costs {row['cost']:,.0f} {c.cur} at {c.coc:.0%} a year.")
+            for acc, row in g.iterrows()]
+
+
+def _leak_cts(c: _LeakContext) -> list[dict]:
+    pnl = c.pnl
+    seg = c.ds.accounts.set_index("account_id")["segment"].reindex(pnl.index)
+    rev = pnl["invoice_revenue"].where(pnl["invoice_revenue"] > 0)
+    ratio = pnl["cost_to_serve"] / rev
+    median = ratio.groupby(seg).transform("median")
+    excess = (pnl["cost_to_serve"] - median * rev)[ratio > c.rules["cts_multiple"] * median]
+    return [_finding(acc, "cost-to-serve above peers", amt,
+                     f"cost-to-serve is {ratio[acc]:.1%} of revenue against a median of {median[acc]:.1%} in "
+                     f"segment '{seg[acc]}'; the excess is {amt:,.0f} {c.cur}.") for acc, amt in excess.items()]
+
+
+def _leak_pricing(c: _LeakContext) -> list[dict]:
+    lines = c.ds.order_lines
+    pos = lines[lines["quantity"] > 0]
+    frame = pd.DataFrame({"account_id": pos["account_id"], "product_id": pos["product_id"],
+                          "segment": pos["account_id"].map(c.ds.accounts.set_index("account_id")["segment"]),
+                          "qty": pos["quantity"], "inv": pos["quantity"] * pos["invoice_price"]})
+    ap = frame.groupby(["segment", "account_id", "product_id"])[["qty", "inv"]].sum()
+    sp = ap.groupby(level=["segment", "product_id"])[["qty", "inv"]].transform("sum")
+    avg_seg, avg_acc = sp["inv"] / sp["qty"], ap["inv"] / ap["qty"]
+    below = avg_acc < avg_seg * (1 - c.rules["price_gap"])
+    opp = ((avg_seg - avg_acc) * ap["qty"])[below].groupby(level="account_id").sum()
+    return [_finding(acc, "pricing opportunity", amt,
+                     f"pays less than its segment's average price for some products; at the segment average "
+                     f"these volumes would bring {amt:,.0f} {c.cur} more.") for acc, amt in opp[opp > 0].items()]
+
+
+_LEAK_FINDERS = (_leak_discount, _leak_band, _leak_rebates, _leak_rush_custom, _leak_late, _leak_cts,
+                 _leak_pricing)
