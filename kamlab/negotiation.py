@@ -10,12 +10,14 @@ contribution. Fractions, not percents. The procurement role-play lives in `kamla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from kamlab.data import DataError, Dataset
+
+_STANDARD_NORMAL = NormalDist()  # the stdlib's: scipy.stats would add half a second to every page's start
 
 __all__ = [
     "breakeven_volume_change", "reactive_breakeven", "breakeven_table", "cash_discount_cost",
@@ -287,7 +289,7 @@ def breach_probability(capacity, demand_mean, demand_sd) -> float:
     cap, mean = _number("capacity", capacity), _number("demand_mean", demand_mean)
     if sd == 0:
         return float(mean > cap)
-    return float(norm.sf((cap - mean) / sd))
+    return float(1 - _STANDARD_NORMAL.cdf((cap - mean) / sd))
 
 
 def capacity_for_service_level(service_level, demand_mean, demand_sd) -> float:
@@ -302,7 +304,7 @@ def capacity_for_service_level(service_level, demand_mean, demand_sd) -> float:
     sl = _number("service_level", service_level, low=0, high=1)
     if not 0 < sl < 1:
         raise DataError("service_level must be strictly between 0 and 1 (0.98 for 98%)")
-    return float(_number("demand_mean", demand_mean) + norm.ppf(sl) * _number("demand_sd", demand_sd, low=0))
+    return float(_number("demand_mean", demand_mean) + _STANDARD_NORMAL.inv_cdf(sl) * _number("demand_sd", demand_sd, low=0))
 
 
 @dataclass(frozen=True)

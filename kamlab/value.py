@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from kamlab.data import DataError, Dataset
 
@@ -107,6 +107,8 @@ def fit_sbg(survivors) -> SBGFit:
         raise DataError("survivors must list at least two counts: the cohort size, then survivors per period")
     if np.any(s < 0) or np.any(np.diff(s) > 0) or s[0] <= 0:
         raise DataError("survivors must start positive and never increase (counts of a closed cohort)")
+    from scipy import optimize  # here, not at the top: it adds a fifth of a second to every page's start
+
     res = optimize.minimize(lambda p: -_sbg_loglik(np.exp(p[0]), np.exp(p[1]), s), x0=[0.0, 0.0],
                             method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 5000})
     a, b = np.exp(res.x)

@@ -12,11 +12,19 @@ PALETTE = {"gain": "#2e7d32", "loss": "#c62828", "neutral": "#546e7a", "accent":
 
 
 def set_style(*, presenter: bool = False) -> None:
-    """Apply the house look; `presenter=True` enlarges fonts for a projector."""
-    import seaborn as sns
+    """Apply the house look (seaborn's white grid); `presenter=True` enlarges text for a projector.
 
-    sns.set_theme(style="whitegrid", context="talk" if presenter else "notebook")
-    plt.rcParams["figure.figsize"] = (12, 6.5) if presenter else (9, 5)
+    Uses the seaborn style sheet that matplotlib ships rather than importing seaborn, which would pull
+    in scipy.stats and add about a second to every page's start.
+    """
+    scale = 1.5 if presenter else 1.0  # seaborn's "talk" context is 1.5 x its "notebook" one
+    plt.style.use("seaborn-v0_8-whitegrid")
+    plt.rcParams.update({
+        "figure.figsize": (12, 6.5) if presenter else (9, 5),
+        "font.size": 11 * scale, "axes.titlesize": 12 * scale, "axes.labelsize": 11 * scale,
+        "xtick.labelsize": 10 * scale, "ytick.labelsize": 10 * scale, "legend.fontsize": 10 * scale,
+        "lines.linewidth": 1.5 * scale,
+    })
 
 
 def money(value: float, currency: str = "") -> str:
