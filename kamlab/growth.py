@@ -14,7 +14,7 @@ import pandas as pd
 from kamlab.data import DataError, Dataset
 
 __all__ = [
-    "share_of_wallet", "cross_sell_opportunities", "rank_opportunities", "wallet_allocation_share", "PriceVolumeMix",
+    "share_of_wallet", "account_share_of_wallet", "cross_sell_opportunities", "rank_opportunities", "wallet_allocation_share", "PriceVolumeMix",
     "price_volume_mix", "period_price_volume_mix", "Initiative", "JBPValue", "jbp_value",
 ]
 
@@ -88,12 +88,33 @@ def share_of_wallet(ds: Dataset, *, by=("account", "product_line"), year: int | 
     out["margin_pct"] = out["product_line"].map(margin).fillna(0.0)
     out = out.assign(headroom=(out["wallet"] - out["sales"].clip(lower=0.0)).clip(lower=0.0))
     out["weighted_headroom"] = out["headroom"] * out["margin_pct"].clip(lower=0.0)
-    if by == "account":
-        out = out.groupby("account_id")[["sales", "wallet", "headroom", "weighted_headroom"]].sum().reset_index()
-        out["margin_pct"] = (out["weighted_headroom"] / out["headroom"].where(out["headroom"] > 0)).fillna(0.0)
     out["share"] = (out["sales"].clip(lower=0.0) / out["wallet"].where(out["wallet"] > 0)).fillna(0.0)
-    cols = [c for c in ("account_id", "product_line") if c in out]
-    return out[cols + ["sales", "wallet", "share", "headroom", "margin_pct", "weighted_headroom"]]
+    out = out[["account_id", "product_line"] + _SOW_COLS]
+    return account_share_of_wallet(out) if by == "account" else out
+
+
+_SOW_COLS = ["sales", "wallet", "share", "headroom", "margin_pct", "weighted_headroom"]
+
+
+def account_share_of_wallet(sow: pd.DataFrame) -> pd.DataFrame:
+    """Roll an account x product-line `share_of_wallet` table up to one row per account, as
+    ``share_of_wallet(ds, by="account")`` does, so a caller that has the table does not recompute it.
+
+    Sums sales, wallet, headroom and weighted headroom; ``share = max(sales, 0) / wallet`` and
+    ``margin_pct = weighted_headroom / headroom`` (0 where the denominator is 0).
+
+    Examples
+    --------
+    >>> sow = pd.DataFrame({"account_id": ["A", "A"], "product_line": ["x", "y"], "sales": [30.0, 10.0],
+    ...                     "wallet": [50.0, 50.0], "share": [0.6, 0.2], "headroom": [20.0, 40.0],
+    ...                     "margin_pct": [0.1, 0.4], "weighted_headroom": [2.0, 16.0]})
+    >>> account_share_of_wallet(sow)[["account_id", "sales", "share", "margin_pct"]].to_numpy().tolist()
+    [['A', 40.0, 0.4, 0.3]]
+    """
+    out = sow.groupby("account_id")[["sales", "wallet", "headroom", "weighted_headroom"]].sum().reset_index()
+    out["margin_pct"] = (out["weighted_headroom"] / out["headroom"].where(out["headroom"] > 0)).fillna(0.0)
+    out["share"] = (out["sales"].clip(lower=0.0) / out["wallet"].where(out["wallet"] > 0)).fillna(0.0)
+    return out[["account_id"] + _SOW_COLS]
 
 
 def cross_sell_opportunities(ds: Dataset, *, top: int | None = 10, year: int | None = None,

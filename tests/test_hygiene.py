@@ -100,7 +100,10 @@ def _imports(path: Path) -> set[str]:
     return mods
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "kamlab").glob("*.py")), ids=lambda p: p.name)
+DOMAIN_MODULES = sorted([*(ROOT / "kamlab").glob("*.py"), *(ROOT / "kamlab" / "apa").glob("*.py")])
+
+
+@pytest.mark.parametrize("path", DOMAIN_MODULES, ids=lambda p: str(p.relative_to(ROOT / "kamlab")))
 def test_domain_modules_import_no_plotting_or_widgets(path):
     bad = _imports(path) & FORBIDDEN_IN_DOMAIN
     assert not bad, f"kamlab/{path.name} imports {sorted(bad)}: domain modules stay pandas/numpy/scipy"
@@ -161,3 +164,21 @@ def test_environment_yml_matches_pyproject():
     assert have == wanted, (f"only in environment.yml: {sorted(set(have) - set(wanted))}; "
                             f"only in pyproject.toml: {sorted(set(wanted) - set(have))}; "
                             f"different versions: {sorted(k for k in have if k in wanted and have[k] != wanted[k])}")
+
+
+def _kamlab_imports(path: Path) -> set[str]:
+    """The kamlab subpackages a module imports (kamlab.plots, kamlab.widgets, ...), lazily or not."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and n.level == 0]
+    return {".".join(m.split(".")[:2]) for m in names if m.startswith("kamlab.")}
+
+
+@pytest.mark.parametrize("layer, forbidden", [
+    (DOMAIN_MODULES, {"kamlab.plots", "kamlab.widgets"}),
+    (sorted((ROOT / "kamlab" / "plots").glob("*.py")), {"kamlab.widgets"}),
+], ids=["domain", "plots"])
+def test_imports_flow_one_way(layer, forbidden):
+    """widgets -> plots -> domain -> data: a lower layer never reaches up."""
+    bad = {str(p.relative_to(ROOT)): sorted(_kamlab_imports(p) & forbidden) for p in layer}
+    assert not {k: v for k, v in bad.items() if v}

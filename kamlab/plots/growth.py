@@ -36,13 +36,13 @@ def plot_share_of_wallet(sow: pd.DataFrame, *, ax: Axes | None = None, top: int 
     ax.barh(y, d["sales"], color=PALETTE["accent"], label="our sales")
     ax.barh(y, d["headroom"], left=d["sales"], color=PALETTE["muted"], label="headroom (rest of wallet)")
     for yi, total, share in zip(y, d["sales"] + d["headroom"], d["share"]):
-        ax.annotate(percent(share, 0), (total, yi), xytext=(4, 0), textcoords="offset points", va="center",
-                    fontsize="small")
+        ax.text(total, yi, f" {percent(share, 0)}", va="center", fontsize="small")  # text: cheaper than annotate
     ax.set_yticks(y, _labels(d))
     money_axis(ax.xaxis)
     ax.set_xlabel("yearly spend")
     ax.legend(loc="lower right")
-    ax.set_title(title or "Share of wallet: what we sell vs what the customer buys")
+    ax.set_title(title or "Share of wallet: what we sell vs what the customer buys", y=1.0)  # a fixed y skips
+    # matplotlib's title auto-placement, which measures every tick label again on each draw
     ax.margins(x=0.1)
     return ax
 
@@ -64,12 +64,11 @@ def plot_cross_sell(opportunities: pd.DataFrame, *, ax: Axes | None = None, titl
     y = np.arange(len(opportunities))[::-1]
     ax.barh(y, opportunities["weighted_headroom"], color=PALETTE["gain"])
     for yi, v, m in zip(y, opportunities["weighted_headroom"], opportunities["margin_pct"]):
-        ax.annotate(f"{money(v)} at {percent(m, 0)} margin", (v, yi), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize="small")
+        ax.text(v, yi, f" {money(v)} at {percent(m, 0)} margin", va="center", fontsize="small")
     ax.set_yticks(y, _labels(opportunities))
     money_axis(ax.xaxis)
     ax.set_xlabel("margin-weighted headroom (margin still on the table)")
-    ax.set_title(title or "Cross-sell priorities")
+    ax.set_title(title or "Cross-sell priorities", y=1.0)
     ax.margins(x=0.35)
     return ax
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -90,7 +91,7 @@ class WorkbenchHeader(W.VBox):
 
     def __init__(self, base: Dataset | None, *, scenario: str = "baseline", presenter: bool = False,
                  seed: int | None = None, home: str | None = HOME, error: str = ""):
-        self._base, self._seed = base, seed
+        self._base, self._seed, self._home = base, seed, home
         self.workbench = Workbench(presenter=presenter)
         self.scenario = W.Dropdown(options=scenarios.names(), value=scenario, description="Scenario",
                                    layout=W.Layout(width="380px"), style={"description_width": "initial"})
@@ -157,8 +158,47 @@ class WorkbenchHeader(W.VBox):
             self.add_class("kamlab-presenter")
         else:
             self.remove_class("kamlab-presenter")
+        if self._home:  # the way home keeps presenter mode
+            target = f"{self._home}?presenter=1" if on else self._home
+            self.home.value = re.sub(r'href="[^"]*"', f'href="{target}"', self.home.value)
         if redraw:
             self._publish()
+
+    def follow_request(self) -> None:
+        """Apply the page address's query string once someone opens the page (a page's last cell).
+
+        With Voila's preheated kernels (voila.json) a page's notebook runs before anyone asks for it, so
+        ``?presenter=1``, ``?scenario=...`` and ``?seed=...`` are unknown while it runs. This returns at
+        once and waits in a background thread for the request (`voila.utils.wait_for_request`); the
+        kernel's own loop then sets the header's controls, and every panel redraws. Anywhere else
+        (JupyterLab, a kernel started for the request) it does nothing: the query string was read when
+        the header was built.
+        """
+        if os.environ.get("VOILA_PREHEAT", "False") == "False":
+            return
+        import threading
+
+        from IPython import get_ipython
+        from voila.utils import wait_for_request
+
+        loop = get_ipython().kernel.io_loop  # widgets change on the kernel's own thread, never the waiter's
+
+        def wait():
+            wait_for_request()
+            loop.add_callback(self._apply_query)
+
+        threading.Thread(target=wait, name="kamlab-wait-for-request", daemon=True).start()
+
+    def _apply_query(self) -> None:
+        q = query_params()
+        if q.get("seed", "").strip().isdigit() and not self.folder.value:
+            self._seed = int(q["seed"])
+            self._base = scenarios.open_dataset(seed=self._seed)
+            self._publish()
+        if q.get("scenario") in scenarios.SCENARIOS:
+            self.scenario.value = q["scenario"]
+        if _truthy(q.get("presenter")):
+            self.presenter.value = True
 
 
 def workbench(data_folder: str | Path | None = None, *, seed: int | None = None, scenario: str = "baseline",
@@ -193,8 +233,6 @@ def workbench(data_folder: str | Path | None = None, *, seed: int | None = None,
     header = WorkbenchHeader(base, scenario=scenario, presenter=presenter, seed=seed, home=home, error=error)
     if data_folder not in (None, "") and not error:
         header.folder.value = str(data_folder)
-    if presenter and home:
-        header.home.value = header.home.value.replace(f'href="{home}"', f'href="{home}?presenter=1"')
     return header
 
 

@@ -41,8 +41,11 @@ class ShareOfWalletPanel(W.VBox):
         }
         self.sow = self.opportunities = None
         self.war, self.out = W.HTML(), W.Output()
-        for w in c.values():
-            w.observe(self._update, names="value")
+        self._by_year: dict = {}  # year -> share_of_wallet by account and line, for the current dataset
+        for k in ("account", "year", "top"):
+            c[k].observe(self._update, names="value")
+        for k in ("rank", "n_brands"):  # the Wallet Allocation Rule only: the charts do not depend on it
+            c[k].observe(self._update_war, names="value")
         super().__init__([W.HBox([W.VBox(list(c.values())), self.war]), self.out])
         self.wb.observe(self._on_data, names="dataset")
         self._on_data({"new": self.wb.dataset})
@@ -51,6 +54,7 @@ class ShareOfWalletPanel(W.VBox):
         ds = change["new"]
         names = ds.accounts.set_index("account_id")["name"]
         years = sorted(int(y) for y in ds.order_lines["invoice_date"].dt.year.unique())
+        self._by_year = {}
         self._updating = True
         self.controls["account"].options = [(_ALL, _ALL)] + [(f"{a} · {names[a]}", a) for a in sorted(names.index)]
         self.controls["account"].value = _ALL
@@ -59,9 +63,7 @@ class ShareOfWalletPanel(W.VBox):
         self._updating = False
         self._update()
 
-    def _update(self, *_):
-        if getattr(self, "_updating", False):
-            return
+    def _update_war(self, *_):
         c = self.controls
         c["rank"].max = c["n_brands"].value
         rank, n = min(c["rank"].value, c["n_brands"].value), c["n_brands"].value
@@ -69,26 +71,32 @@ class ShareOfWalletPanel(W.VBox):
                           f"ranked {rank} of {n} brands, a customer gives us about "
                           f"<b>{percent(growth.wallet_allocation_share(rank, n))}</b> of its wallet. "
                           "Moving up one rank is worth more than any satisfaction score.</div>")
+
+    def _sow_lines(self, year: int):
+        """share_of_wallet by account and line for `year`: computed once per dataset and year."""
+        if year not in self._by_year:
+            self._by_year[year] = growth.share_of_wallet(self.wb.dataset, year=year)
+        return self._by_year[year]
+
+    def _update(self, *_):
+        if getattr(self, "_updating", False):
+            return
+        self._update_war()
+        c = self.controls
         acc = None if c["account"].value == _ALL else c["account"].value
 
         def draw():
-            ds = self.wb.dataset
-            if acc is None:
-                self.sow = growth.share_of_wallet(ds, by="account", year=c["year"].value)
-            else:
-                sow = growth.share_of_wallet(ds, year=c["year"].value)
-                self.sow = sow[sow["account_id"] == acc]
-            self.opportunities = growth.cross_sell_opportunities(ds, top=c["top"].value, year=c["year"].value,
-                                                                 account_id=acc)
-            fig, axes = plt.subplots(1, 2, figsize=(14, 5.5))
+            lines = self._sow_lines(c["year"].value)
+            self.sow = growth.account_share_of_wallet(lines) if acc is None else lines[lines["account_id"] == acc]
+            self.opportunities = growth.rank_opportunities(lines, top=c["top"].value, account_id=acc)
+            fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), gridspec_kw={"wspace": 0.6})
             plot_share_of_wallet(self.sow, ax=axes[0], top=c["top"].value)
             if len(self.opportunities):
                 plot_cross_sell(self.opportunities, ax=axes[1])
             else:
                 axes[1].axis("off")
                 axes[1].text(0.5, 0.5, "no margin left in the wallet here", ha="center", transform=axes[1].transAxes)
-            fig.tight_layout()
-            show_figure(fig)
+            show_figure(fig)  # no tight_layout: the inline backend's bbox_inches="tight" trims the edges
 
         refresh(self.out, draw)
 
