@@ -164,42 +164,6 @@ class WorkbenchHeader(W.VBox):
         if redraw:
             self._publish()
 
-    def follow_request(self) -> None:
-        """Apply the page address's query string once someone opens the page (a page's last cell).
-
-        With Voila's preheated kernels (voila.json) a page's notebook runs before anyone asks for it, so
-        ``?presenter=1``, ``?scenario=...`` and ``?seed=...`` are unknown while it runs. This returns at
-        once and waits in a background thread for the request (`voila.utils.wait_for_request`); the
-        kernel's own loop then sets the header's controls, and every panel redraws. Anywhere else
-        (JupyterLab, a kernel started for the request) it does nothing: the query string was read when
-        the header was built.
-        """
-        if os.environ.get("VOILA_PREHEAT", "False") == "False":
-            return
-        import threading
-
-        from IPython import get_ipython
-        from voila.utils import wait_for_request
-
-        loop = get_ipython().kernel.io_loop  # widgets change on the kernel's own thread, never the waiter's
-
-        def wait():
-            wait_for_request()
-            loop.add_callback(self._apply_query)
-
-        threading.Thread(target=wait, name="kamlab-wait-for-request", daemon=True).start()
-
-    def _apply_query(self) -> None:
-        q = query_params()
-        if q.get("seed", "").strip().isdigit() and not self.folder.value:
-            self._seed = int(q["seed"])
-            self._base = scenarios.open_dataset(seed=self._seed)
-            self._publish()
-        if q.get("scenario") in scenarios.SCENARIOS:
-            self.scenario.value = q["scenario"]
-        if _truthy(q.get("presenter")):
-            self.presenter.value = True
-
 
 def workbench(data_folder: str | Path | None = None, *, seed: int | None = None, scenario: str = "baseline",
               presenter: bool = False, home: str | None = HOME) -> WorkbenchHeader:
