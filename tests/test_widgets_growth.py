@@ -2,46 +2,23 @@
 from __future__ import annotations
 
 import pytest
+from panel_capture import Capture
 
 from kamlab import growth
 from kamlab.widgets import growth as wg
 
 
-SHOWN: dict[int, list] = {}
+_capture: Capture | None = None
 
 
 @pytest.fixture(autouse=True)
-def _capture(monkeypatch):
-    """Outside a kernel an Output captures nothing: record what each panel's output would show instead
-    (figure titles, returned HTML, or the error `refresh` would put in its error box)."""
-    import matplotlib.pyplot as plt
-
-    current: list = []
-
-    def refresh(out, draw):
-        current.clear()
-        shown = SHOWN[id(out)] = []
-        try:
-            result = draw()
-        except (ValueError, KeyError, TypeError) as err:
-            shown.append(("error", str(err)))
-        else:
-            if result is not None:
-                shown.append(("html", getattr(result, "data", None) or getattr(result, "value", "")))
-        shown.extend(("figure", f) for f in current)
-
-    def show_figure(fig):
-        current.append([ax.get_title() for ax in fig.axes])
-        plt.close(fig)
-
-    monkeypatch.setattr(wg, "refresh", refresh)
-    monkeypatch.setattr(wg, "show_figure", show_figure)
-    yield
-    SHOWN.clear()
+def _record(monkeypatch):
+    global _capture
+    _capture = Capture(monkeypatch, wg)
 
 
 def shown(panel, kind):
-    return [v for k, v in SHOWN.get(id(panel.out), []) if k == kind]
+    return _capture.shown(panel, kind)
 
 
 def test_share_of_wallet_panel(small):

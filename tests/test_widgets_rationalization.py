@@ -2,47 +2,24 @@
 from __future__ import annotations
 
 import pytest
+from panel_capture import Capture
 
 from kamlab.widgets import rationalization as wr
 from kamlab.widgets.common import Workbench
 from test_rationalization import make_ds
 
 
-SHOWN: dict[int, list] = {}
+_capture: Capture | None = None
 
 
 @pytest.fixture(autouse=True)
-def _capture(monkeypatch):
-    """Outside a kernel an Output captures nothing: record what each panel's output would show instead
-    (figure titles, returned HTML, or the error `refresh` would put in its error box)."""
-    import matplotlib.pyplot as plt
-
-    current: list = []
-
-    def refresh(out, draw):
-        current.clear()
-        shown = SHOWN[id(out)] = []
-        try:
-            result = draw()
-        except (ValueError, KeyError, TypeError) as err:
-            shown.append(("error", str(err)))
-        else:
-            if result is not None:
-                shown.append(("html", getattr(result, "data", None) or getattr(result, "value", "")))
-        shown.extend(("figure", f) for f in current)
-
-    def show_figure(fig):
-        current.append([ax.get_title() for ax in fig.axes])
-        plt.close(fig)
-
-    monkeypatch.setattr(wr, "refresh", refresh)
-    monkeypatch.setattr(wr, "show_figure", show_figure)
-    yield
-    SHOWN.clear()
+def _record(monkeypatch):
+    global _capture
+    _capture = Capture(monkeypatch, wr)
 
 
 def shown(panel, kind):
-    return [v for k, v in SHOWN.get(id(panel.out), []) if k == kind]
+    return _capture.shown(panel, kind)
 
 
 @pytest.fixture
