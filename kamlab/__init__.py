@@ -14,8 +14,10 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "schema", "data", "synth", "apa", "selection", "value", "allocation", "negotiation", "growth",
-    "rationalization", "roleplay", "plan", "export", "importer", "scenarios", "board", "plots", "widgets", "grading", "cli",
+    "schema", "data", "importer", "synth",                      # data
+    "apa", "selection", "value", "allocation", "negotiation",    # domain maths
+    "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export",
+    "plots", "widgets", "grading", "cli",                        # presentation and tools
 )
 __all__ = list(_SUBMODULES)
 
