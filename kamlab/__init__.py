@@ -9,7 +9,7 @@ until a plot or a panel is asked for.
 """
 from __future__ import annotations
 
-import importlib
+from kamlab._lazy import lazy_namespace
 
 __version__ = "0.1.0"
 
@@ -19,14 +19,5 @@ _SUBMODULES = (
     "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export",
     "plots", "widgets", "grading", "cli",                        # presentation and tools
 )
+__getattr__, __dir__, _ = lazy_namespace(__name__, {name: () for name in _SUBMODULES})
 __all__ = list(_SUBMODULES)
-
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"kamlab.{name}")
-    raise AttributeError(f"module 'kamlab' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_SUBMODULES))

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from kamlab.data import DataError, Dataset
 
@@ -67,6 +66,8 @@ class SBGFit:
 
     def survival(self, t):
         """Share of the cohort still active after t periods: B(alpha, beta + t) / B(alpha, beta)."""
+        from scipy import special  # here: a page that never fits a cohort does not load scipy
+
         t = np.asarray(t, dtype=float)
         return np.exp(special.betaln(self.alpha, self.beta + t) - special.betaln(self.alpha, self.beta))
 
@@ -78,6 +79,8 @@ class SBGFit:
 
 
 def _sbg_loglik(alpha: float, beta: float, survivors: np.ndarray) -> float:
+    from scipy import special
+
     t = np.arange(1, len(survivors))
     lb = special.betaln(alpha, beta)
     log_p = special.betaln(alpha + 1, beta + t - 1) - lb  # P(churn in period t)

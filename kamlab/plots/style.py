@@ -1,9 +1,13 @@
 """The house look and the number formats every plot shares."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+# matplotlib is imported inside the functions: the number formats serve pages without any chart, and a
+# Voila page pays for every module its kernel loads.
 
 __all__ = ["set_style", "money", "percent", "money_axis", "percent_axis", "get_ax", "PALETTE"]
 
@@ -17,9 +21,12 @@ def set_style(*, presenter: bool = False) -> None:
     Uses the seaborn style sheet that matplotlib ships rather than importing seaborn, which would pull
     in scipy.stats and add about a second to every page's start.
     """
+    import matplotlib as mpl
+    import matplotlib.style
+
     scale = 1.5 if presenter else 1.0  # seaborn's "talk" context is 1.5 x its "notebook" one
-    plt.style.use("seaborn-v0_8-whitegrid")
-    plt.rcParams.update({
+    matplotlib.style.use("seaborn-v0_8-whitegrid")
+    mpl.rcParams.update({
         "figure.figsize": (12, 6.5) if presenter else (9, 5),
         "font.size": 11 * scale, "axes.titlesize": 12 * scale, "axes.labelsize": 11 * scale,
         "xtick.labelsize": 10 * scale, "ytick.labelsize": 10 * scale, "legend.fontsize": 10 * scale,
@@ -56,14 +63,20 @@ def percent(value: float, decimals: int = 1) -> str:
 
 def money_axis(axis) -> None:
     """Format an axis (ax.xaxis or ax.yaxis) in short money."""
+    from matplotlib.ticker import FuncFormatter
+
     axis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
 
 
 def percent_axis(axis, decimals: int = 0) -> None:
     """Format an axis holding fractions as percents."""
+    from matplotlib.ticker import FuncFormatter
+
     axis.set_major_formatter(FuncFormatter(lambda v, _: percent(v, decimals)))
 
 
 def get_ax(ax: Axes | None) -> Axes:
     """The given axes, or the current ones."""
+    import matplotlib.pyplot as plt
+
     return ax if ax is not None else plt.gca()

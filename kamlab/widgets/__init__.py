@@ -1,18 +1,24 @@
 """Widget panels: `*_panel(...)` builders that wire controls to kamlab's domain and plot functions.
 
 A panel returns a widget and never calls `display()`; its one `_update` reads every control, calls the
-domain function, then the plot function, inside an `Output`. No domain logic lives here.
+domain function, then the plot function, inside an `Output`. No domain logic lives here. A unit's
+submodule is imported on first use, so a page imports only the panels it shows.
 """
 from __future__ import annotations
 
-import importlib
+from kamlab._lazy import lazy_namespace
 
-_UNITS = ("common", "apa", "selection", "allocation", "negotiation", "growth", "rationalization", "app")
-
-__all__: list[str] = []
-for _unit in _UNITS:
-    _module = importlib.import_module(f"kamlab.widgets.{_unit}")
-    for _name in _module.__all__:
-        globals()[_name] = getattr(_module, _name)
-    __all__ += _module.__all__
-del _unit, _module, _name
+__getattr__, __dir__, __all__ = lazy_namespace(__name__, {
+    "common": ("Workbench", "as_workbench", "refresh", "show_figure", "error_box"),
+    "app": ("WorkbenchHeader", "workbench", "query_params", "dataset_tour", "board_save_panel",
+            "board_trainer_panel"),
+    "apa": ("apa_panel", "ApaPanel"),
+    "selection": ("selection_panel", "SelectionPanel"),
+    "allocation": ("service_tier_panel", "allocation_panel"),
+    "negotiation": ("price_defence_panel", "give_get_panel", "terms_panel", "sla_panel", "escalator_panel",
+                    "roleplay_panel", "PriceDefencePanel", "GiveGetPanel", "TermsPanel", "SLAPanel",
+                    "EscalatorPanel", "RoleplayPanel"),
+    "growth": ("share_of_wallet_panel", "ShareOfWalletPanel", "jbp_panel", "JBPPanel"),
+    "rationalization": ("rationalization_panel", "RationalizationPanel", "control_panel", "ControlPanel",
+                        "account_plan_panel", "AccountPlanPanel"),
+})

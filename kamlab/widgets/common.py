@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Callable
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import traitlets
 from IPython.display import HTML, clear_output, display
 
@@ -42,6 +41,8 @@ def error_box(message: str) -> HTML:
 
 def show_figure(fig) -> None:
     """Display a finished figure once and release it (pyplot would otherwise keep every one)."""
+    import matplotlib.pyplot as plt  # here, not at the top: a page without charts never loads matplotlib
+
     display(fig)
     plt.close(fig)
 
