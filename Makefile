@@ -16,6 +16,7 @@ app: bootstrap
 	if [ "$$host" != 127.0.0.1 ] && [ "$$host" != localhost ] && [ -z '$(TOKEN)' ]; then \
 	  echo "Serving on $$host lets anyone on the network in: add a token, e.g. make app HOST=$$host TOKEN=\$$(openssl rand -hex 8)"; \
 	  exit 2; fi; \
+	$(BIN)/python -m compileall -q kamlab >/dev/null; \
 	KAMLAB_PRESENTER='$(PRESENTER)' $(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=$$host $(if $(TOKEN),--Voila.token='$(TOKEN)')
 
 ## lab: bootstrap, then open the notebooks in JupyterLab
@@ -31,6 +32,7 @@ bootstrap: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m compileall -q kamlab >/dev/null  # kernels start faster even where PYTHONDONTWRITEBYTECODE is set
 	touch $@
 
 ## browser: Debian's Chromium for the browser tests (installed with apt when running as root)

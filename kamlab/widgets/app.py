@@ -165,6 +165,45 @@ class WorkbenchHeader(W.VBox):
             self._publish()
 
 
+    def follow_request(self) -> None:
+        """Apply the page address's query string once someone opens the page (a page's last cell).
+
+        `make app` preheats pages (voila.json): Voila runs a page's notebook before anyone asks for it,
+        so ``?presenter=1``, ``?scenario=...`` and ``?seed=...`` are unknown while it runs. This returns
+        at once and waits in a background thread for the request (`voila.utils.wait_for_request`); the
+        kernel's own loop then sets the header's controls and every panel redraws. It is a page's last
+        cell because widgets that change while Voila is still building the page can stall it in the
+        browser. Anywhere else (JupyterLab, a kernel started for the request) it does nothing: the query
+        string was read when the header was built.
+        """
+        if os.environ.get("VOILA_PREHEAT", "False") == "False":
+            return
+        import threading
+
+        from IPython import get_ipython
+        from voila.utils import wait_for_request
+
+        loop = get_ipython().kernel.io_loop  # widgets change on the kernel's own thread, never the waiter's
+
+        def wait():
+            wait_for_request()
+            loop.add_callback(self.apply_query)
+
+        threading.Thread(target=wait, name="kamlab-wait-for-request", daemon=True).start()
+
+    def apply_query(self, query_string: str | None = None) -> None:
+        """Set the header from a page address's query string (default: the QUERY_STRING variable)."""
+        q = query_params(query_string)
+        if q.get("seed", "").strip().isdigit() and not self.folder.value and int(q["seed"]) != self._seed:
+            self._seed = int(q["seed"])
+            self._base = scenarios.open_dataset(seed=self._seed)
+            self._publish()
+        if q.get("scenario") in scenarios.SCENARIOS:
+            self.scenario.value = q["scenario"]
+        if _truthy(q.get("presenter")):
+            self.presenter.value = True
+
+
 def workbench(data_folder: str | Path | None = None, *, seed: int | None = None, scenario: str = "baseline",
               presenter: bool = False, home: str | None = HOME) -> WorkbenchHeader:
     """The page header with its Workbench: the data (`open_dataset`), the scenario, presenter mode.
