@@ -145,23 +145,12 @@ def assert_no_errors(page) -> None:
         assert bad not in text, f"the page shows {bad!r}"
 
 
+PAGE_STATE_JS = (Path(__file__).parent / "page_state.js").read_text()
+
+
 def content_state(page) -> str:
-    """What a person sees below the header: text and images (hashed), to tell whether anything changed."""
-    return page.evaluate("""() => {
-        // What a person reads below the header, without the controls themselves (a slider's readout
-        // changes the moment it is typed into): HTML widgets, Output widgets' contents, images.
-        const header = document.querySelector('.kamlab-header');
-        const skip = el => (header && header.contains(el)) ||
-            el.closest('.widget-slider, .widget-dropdown, .widget-text, .widget-button, .widget-toggle-button, .widget-checkbox');
-        const parts = [];
-        for (const el of document.querySelectorAll('.widget-html-content, .widget-output .jp-OutputArea-output, .jp-OutputArea-output, img')) {
-            if (skip(el)) continue;
-            if (el.tagName === 'IMG') { const s = el.getAttribute('src') || ''; parts.push(s.length + ':' + s.slice(-80)); continue; }
-            if (el.querySelector('.jupyter-widgets, .widget-slider, .widget-dropdown')) continue;  // a container: its leaves count
-            parts.push(el.innerText);
-        }
-        return parts.join('\\n');
-    }""")
+    """What a person sees below the header: text, images and charts, to tell whether anything changed."""
+    return page.evaluate(PAGE_STATE_JS)
 
 
 def _digest(state: str) -> str:

@@ -17,8 +17,8 @@ def _record(monkeypatch):
     _capture = Capture(monkeypatch, wg)
 
 
-def shown(panel, kind):
-    return _capture.shown(panel, kind)
+def shown(panel, kind, out=None):
+    return _capture.shown(panel, kind, out=out)
 
 
 def test_share_of_wallet_panel(small):
@@ -26,6 +26,7 @@ def test_share_of_wallet_panel(small):
     assert set(p.sow["account_id"]) == set(small.wallets["account_id"])
     assert len(p.opportunities) <= 5
     assert shown(p, "figure")[0][0].startswith("Share of wallet")
+    assert shown(p, "figure", out=p.opp_out)[0][0].startswith("Cross-sell")
     acc = p.controls["account"].options[1][1]
     p.controls["account"].value = acc
     assert set(p.sow["account_id"]) == {acc} and "product_line" in p.sow
@@ -73,3 +74,12 @@ def test_jbp_builder_without_data_hides_only_the_account_picker():
     p = wg.jbp_panel()
     assert p.controls["account"].layout.display == "none"
     assert all(p.controls[k].layout.display != "none" for k in ("name", "years", "discount_rate", "supplier_one_off"))
+
+
+def test_the_opportunities_slider_redraws_only_the_cross_sell_chart(small):
+    p = wg.share_of_wallet_panel(small, top=5)
+    sow_before, shown_before = p.sow, _capture._by_output[id(p.out)]
+    p.controls["top"].value = 3
+    assert len(p.opportunities) <= 3
+    assert shown(p, "figure", out=p.opp_out)[0][0].startswith("Cross-sell")
+    assert p.sow is sow_before and _capture._by_output[id(p.out)] is shown_before  # not redrawn

@@ -24,11 +24,14 @@ _ALL = "(all accounts)"
 
 class ShareOfWalletPanel(W.VBox):
     """Share of wallet and cross-sell priorities. `controls`: "account" ("(all accounts)" or an id),
-    "year", "top", and the Wallet Allocation Rule's "rank" and "n_brands". After each change: `sow`
-    (the share-of-wallet table shown), `opportunities`, `war` (HTML: the rule's expected share) and `out`."""
+    "year", "top" (how many cross-sell opportunities), and the Wallet Allocation Rule's "rank" and
+    "n_brands". Each control redraws only what depends on it: account and year both charts, "top" the
+    cross-sell chart (`opp_out`), the rule's controls its sentence (`war`). After each change: `sow` (the
+    share-of-wallet table shown, in `out`) and `opportunities`."""
 
-    def __init__(self, source, *, top: int = 10):
+    def __init__(self, source, *, top: int = 10, wallets: int = 12):
         self.wb = as_workbench(getattr(source, "workbench", source))
+        self.wallets = wallets
         c = self.controls = {
             "account": W.Dropdown(description="account", style=_STYLE, layout=_wide()),
             "year": W.Dropdown(description="year", style=_STYLE, layout=_wide()),
@@ -40,13 +43,15 @@ class ShareOfWalletPanel(W.VBox):
                                     style=_STYLE, layout=_wide()),
         }
         self.sow = self.opportunities = None
-        self.war, self.out = W.HTML(), W.Output()
+        self.war, self.out, self.opp_out = W.HTML(), W.Output(), W.Output()
         self._by_year: dict = {}  # year -> share_of_wallet by account and line, for the current dataset
-        for k in ("account", "year", "top"):
+        for k in ("account", "year"):
             c[k].observe(self._update, names="value")
-        for k in ("rank", "n_brands"):  # the Wallet Allocation Rule only: the charts do not depend on it
+        c["top"].observe(self._update_opportunities, names="value")
+        for k in ("rank", "n_brands"):
             c[k].observe(self._update_war, names="value")
-        super().__init__([W.HBox([W.VBox(list(c.values())), self.war]), self.out])
+        charts = W.HBox([self.out, self.opp_out], layout=W.Layout(flex_flow="row wrap"))
+        super().__init__([W.HBox([W.VBox(list(c.values())), self.war]), charts])
         self.wb.observe(self._on_data, names="dataset")
         self._on_data({"new": self.wb.dataset})
 
@@ -78,32 +83,49 @@ class ShareOfWalletPanel(W.VBox):
             self._by_year[year] = growth.share_of_wallet(self.wb.dataset, year=year)
         return self._by_year[year]
 
+    def _account(self):
+        value = self.controls["account"].value
+        return None if value == _ALL else value
+
     def _update(self, *_):
         if getattr(self, "_updating", False):
             return
         self._update_war()
-        c = self.controls
-        acc = None if c["account"].value == _ALL else c["account"].value
+        acc = self._account()
+
+        def draw():
+            lines = self._sow_lines(self.controls["year"].value)
+            self.sow = growth.account_share_of_wallet(lines) if acc is None else lines[lines["account_id"] == acc]
+            fig, ax = plt.subplots(figsize=(7, 5.5))
+            plot_share_of_wallet(self.sow, ax=ax, top=self.wallets)
+            show_figure(fig)
+
+        refresh(self.out, draw)
+        self._update_opportunities()
+
+    def _update_opportunities(self, *_):
+        if getattr(self, "_updating", False):
+            return
+        acc, c = self._account(), self.controls
 
         def draw():
             lines = self._sow_lines(c["year"].value)
-            self.sow = growth.account_share_of_wallet(lines) if acc is None else lines[lines["account_id"] == acc]
             self.opportunities = growth.rank_opportunities(lines, top=c["top"].value, account_id=acc)
-            fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), gridspec_kw={"wspace": 0.6})
-            plot_share_of_wallet(self.sow, ax=axes[0], top=c["top"].value)
+            fig, ax = plt.subplots(figsize=(7, 5.5))
             if len(self.opportunities):
-                plot_cross_sell(self.opportunities, ax=axes[1])
+                plot_cross_sell(self.opportunities, ax=ax)
             else:
-                axes[1].axis("off")
-                axes[1].text(0.5, 0.5, "no margin left in the wallet here", ha="center", transform=axes[1].transAxes)
-            show_figure(fig)  # no tight_layout: the inline backend's bbox_inches="tight" trims the edges
+                ax.axis("off")
+                ax.text(0.5, 0.5, "no margin left in the wallet here", ha="center", transform=ax.transAxes)
+            show_figure(fig)
 
-        refresh(self.out, draw)
+        refresh(self.opp_out, draw)
 
 
-def share_of_wallet_panel(source, *, top: int = 10) -> ShareOfWalletPanel:
-    """Share of wallet, margin-weighted headroom and cross-sell priorities, plus the Wallet Allocation Rule."""
-    return ShareOfWalletPanel(source, top=top)
+def share_of_wallet_panel(source, *, top: int = 10, wallets: int = 12) -> ShareOfWalletPanel:
+    """Share of wallet (the `wallets` largest), margin-weighted headroom and the `top` cross-sell
+    priorities, plus the Wallet Allocation Rule."""
+    return ShareOfWalletPanel(source, top=top, wallets=wallets)
 
 
 _FIELDS = [("supplier_one_off", "our one-off cost"), ("supplier_yearly_cost", "our yearly cost"),
