@@ -492,7 +492,7 @@ def _rule_dso(ds, rule, pnl, coc):
 
 def _rule_band(ds, rule, pnl, coc):
     lines = _pocket_lines(ds)
-    floor = lines.groupby("product_id")["pocket_frac"].transform(lambda s: s.quantile(rule.threshold))
+    floor = lines["product_id"].map(lines.groupby("product_id")["pocket_frac"].quantile(rule.threshold))
     low = lines[lines["pocket_frac"] < floor - 1e-12]
     gap = (floor[low.index] - low["pocket_frac"]) * low["list_value"]
     n = low.groupby("account_id").size()
@@ -536,9 +536,13 @@ def audit(ds: Dataset, rules=DEFAULT_RULES, *, period: str = "Q",
     ['account_id', 'rule', 'kind', 'amount', 'detail', 'consequence']
     """
     rules = [rules] if isinstance(rules, Rule) else list(rules)
-    pnl = _pnl(ds, cost_of_capital=cost_of_capital)
     need_q = any(r.kind == "margin_decline" for r in rules)
     pnl_q = _pnl(ds, period=period, cost_of_capital=cost_of_capital) if need_q else None
+    return _audit(ds, rules, _pnl(ds, cost_of_capital=cost_of_capital), pnl_q, cost_of_capital)
+
+
+def _audit(ds: Dataset, rules, pnl: pd.DataFrame, pnl_q: pd.DataFrame | None, cost_of_capital: float) -> pd.DataFrame:
+    """`audit` on P&Ls already computed (by account; by account and period for the decline rule)."""
     frames = []
     for rule in rules:
         amount, detail = _RULE_FUNCS[rule.kind](ds, rule, pnl_q if rule.kind == "margin_decline" else pnl,
@@ -592,19 +596,31 @@ def dashboard_metrics(ds: Dataset, *, period: str = "Q", rules=DEFAULT_RULES, fl
     >>> list(d.trend.columns)
     ['slope', 'latest', 'direction']
     """
-    pnl = _pnl(ds, period=period, cost_of_capital=cost_of_capital)
-    margins = pnl.pivot_table(index="account_id", columns="period", values="net_margin_pct", aggfunc="first")
+    pnl_q = _pnl(ds, period=period, cost_of_capital=cost_of_capital)
+    margins = pnl_q.pivot_table(index="account_id", columns="period", values="net_margin_pct", aggfunc="first")
     margins = margins.reindex(columns=sorted(margins.columns))
-
-    def slope(row: pd.Series) -> float:
-        y = row.to_numpy(dtype=float)
-        x = np.arange(len(y), dtype=float)
-        ok = np.isfinite(y)
-        return float(np.polyfit(x[ok], y[ok], 1)[0]) if ok.sum() >= 2 else 0.0
-
-    trend = pd.DataFrame({"slope": margins.apply(slope, axis=1),
-                          "latest": margins.apply(lambda r: r.dropna().iloc[-1] if r.notna().any() else np.nan,
-                                                  axis=1)})
+    trend = pd.DataFrame({"slope": _slopes(margins.to_numpy(dtype=float)),
+                          "latest": margins.ffill(axis=1).iloc[:, -1] if margins.shape[1] else np.nan},
+                         index=margins.index)
     trend["direction"] = np.select([trend["slope"] < -flat, trend["slope"] > flat], ["falling", "rising"], "flat")
-    violations = audit(ds, rules, period=period, cost_of_capital=cost_of_capital)
+    rules = [rules] if isinstance(rules, Rule) else list(rules)
+    violations = _audit(ds, rules, _pnl(ds, cost_of_capital=cost_of_capital), pnl_q, cost_of_capital)
     return Dashboard(margins=margins, trend=trend, violations=violations, period=period)
+
+
+def _slopes(y: np.ndarray) -> np.ndarray:
+    """Least-squares slope of each row of `y` against 0, 1, 2, ... over its finite values (0 where a row
+    has fewer than two): the closed form of a per-row ``np.polyfit(x, y, 1)[0]``.
+
+    >>> _slopes(np.array([[1.0, 2.0, 3.0], [np.nan, 5.0, 1.0], [np.nan, 2.0, np.nan]])).round(6).tolist()
+    [1.0, -4.0, 0.0]
+    """
+    ok = np.isfinite(y)
+    n = ok.sum(axis=1)
+    x = np.broadcast_to(np.arange(y.shape[1], dtype=float), y.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xm = np.where(ok, x, 0).sum(axis=1) / n
+        ym = np.where(ok, y, 0).sum(axis=1) / n
+        dx = np.where(ok, x - xm[:, None], 0)
+        slope = (dx * np.where(ok, y - ym[:, None], 0)).sum(axis=1) / (dx * dx).sum(axis=1)
+    return np.where(n >= 2, slope, 0.0)

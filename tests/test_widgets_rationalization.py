@@ -18,8 +18,8 @@ def _record(monkeypatch):
     _capture = Capture(monkeypatch, wr)
 
 
-def shown(panel, kind):
-    return _capture.shown(panel, kind)
+def shown(panel, kind, out=None):
+    return _capture.shown(panel, kind, out=out)
 
 
 @pytest.fixture
@@ -73,7 +73,8 @@ def test_control_panel_rules_move_the_count(small):
     p.controls["period"].value = "Y"
     assert p.dashboard.period == "Y"
     assert "violations" in p.summary.value
-    assert any("margin" in t for t in shown(p, "figure")[0])
+    assert any("margin" in t for t in shown(p, "figure", out=p.trend_out)[0])
+    assert shown(p, "figure")[0] == ["Control rule violations"]
 
 
 def test_account_plan_panel_and_export(small, tmp_path):
@@ -97,3 +98,12 @@ def test_hiding_a_control_hides_only_that_control(case, small):
     assert all(w.layout.display != "none" for w in c.controls.values())
     layouts = [id(w.layout) for w in [*p.controls.values(), *c.controls.values()]]
     assert len(set(layouts)) == len(layouts)
+
+
+def test_a_rule_slider_reruns_only_the_audit(small):
+    p = wr.control_panel(small)
+    trend_shown, margins = _capture._by_output[id(p.trend_out)], p.dashboard.margins
+    p.controls["margin_floor"].value = 0.25
+    assert p.dashboard.margins is margins and _capture._by_output[id(p.trend_out)] is trend_shown
+    assert ((p.dashboard.violations["kind"] == "margin_floor").sum()
+            == (wr.rz.audit(small, p.rules())["kind"] == "margin_floor").sum())

@@ -96,8 +96,8 @@ def plot_waterfall(waterfall, *, ax: Axes | None = None, per_unit: bool = True, 
     money_axis(ax.yaxis)
     ax.set_ylabel(f"{waterfall.currency} per unit" if per_unit else waterfall.currency)
     scope = " / ".join(s for s in (waterfall.account_id, waterfall.product_line) if s) or "all accounts"
-    ax.set_title(title or f"Price waterfall: {scope}")
-    ax.margins(y=0.15)
+    ax.set_title(title or f"Price waterfall: {scope}", y=1.0)  # a fixed y skips the title's auto-placement,
+    ax.margins(y=0.15)                                         # which measures every tick label again
     return ax
 
 
@@ -133,7 +133,7 @@ def plot_whale_curve(curve: pd.DataFrame, *, ax: Axes | None = None, title: str 
     ax.set_xlabel("share of accounts (most profitable first)")
     ax.set_ylabel("cumulative profit, % of total")
     ax.set_xlim(0, 1)
-    ax.set_title(title or "Whale curve: who makes the profit, who eats it")
+    ax.set_title(title or "Whale curve: who makes the profit, who eats it", y=1.0)
     return ax
 
 

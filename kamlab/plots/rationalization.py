@@ -86,7 +86,7 @@ def plot_stranded_costs(sim, *, ax: Axes | None = None, top: int = 12, title: st
     money_axis(ax.xaxis)
     ax.set_xlabel("stranded cost picked up")
     ax.margins(x=0.45)
-    ax.set_title(title or f"{money(sim.stranded_cost)} of stranded cost lands on the remaining accounts")
+    ax.set_title(title or f"{money(sim.stranded_cost)} of stranded cost lands on the remaining accounts", y=1.0)
     return ax
 
 
@@ -116,7 +116,7 @@ def plot_margin_trend(dashboard, *, ax: Axes | None = None, accounts=None, top: 
     percent_axis(ax.yaxis)
     ax.set_ylabel("net margin %")
     ax.legend(loc="best", fontsize="small")
-    ax.set_title(title or "Net margin % by period: the steepest fallers")
+    ax.set_title(title or "Net margin % by period: the steepest fallers", y=1.0)  # fixed y: no auto-placement
     return ax
 
 
@@ -139,7 +139,7 @@ def plot_violations(violations: pd.DataFrame, *, ax: Axes | None = None, title: 
     ax.set_yticks(y, [f"{r.replace('_', ' ')} ({n})" for r, n in zip(g.index, g["size"])])
     money_axis(ax.xaxis)
     ax.set_xlabel("money at stake")
-    ax.set_title(title or "Control rule violations")
+    ax.set_title(title or "Control rule violations", y=1.0)
     return ax
 
 

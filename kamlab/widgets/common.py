@@ -45,14 +45,15 @@ def show_figure(fig) -> None:
 
     SVG with the text left as text, not the inline backend's PNG: the browser draws the letters, so a
     panel redraws in about 60% of the time (benchmarks/README.md), and the chart stays sharp on a
-    projector at a third of the bytes.
+    projector at a third of the bytes. The figure is drawn once, as laid out: the panel lays it out
+    (`tight_layout` or fixed margins); trimming it here as well would draw it twice.
     """
     import matplotlib  # here, not at the top: a page without charts never loads matplotlib
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg")
     plt.close(fig)
     display(SVG(buf.getvalue()))
 

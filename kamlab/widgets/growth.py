@@ -98,6 +98,7 @@ class ShareOfWalletPanel(W.VBox):
             self.sow = growth.account_share_of_wallet(lines) if acc is None else lines[lines["account_id"] == acc]
             fig, ax = plt.subplots(figsize=(7, 5.5))
             plot_share_of_wallet(self.sow, ax=ax, top=self.wallets)
+            fig.tight_layout()
             show_figure(fig)
 
         refresh(self.out, draw)
@@ -117,6 +118,7 @@ class ShareOfWalletPanel(W.VBox):
             else:
                 ax.axis("off")
                 ax.text(0.5, 0.5, "no margin left in the wallet here", ha="center", transform=ax.transAxes)
+            fig.tight_layout()
             show_figure(fig)
 
         refresh(self.opp_out, draw)
@@ -216,6 +218,7 @@ class JBPPanel(W.VBox):
                                   f"{int((~v.table['mutual']).sum())} initiatives are not mutual.</div>")
             fig, ax = plt.subplots(figsize=(7, 5))
             plot_jbp(v, ax=ax)
+            fig.tight_layout()
             show_figure(fig)
             cols = ["name", "supplier_npv", "customer_npv", "supplier_payback", "customer_payback", "mutual"]
             return W.HTML(v.table[cols].to_html(index=False, float_format=lambda x: f"{x:,.1f}"))

@@ -2,6 +2,7 @@
 one-page account plan."""
 from __future__ import annotations
 
+import dataclasses
 import html
 from pathlib import Path
 
@@ -119,7 +120,8 @@ class RationalizationPanel(W.VBox):
                 axes[1].axis("off")
                 axes[1].text(0.5, 0.5, "no stranded cost: nothing lands on other accounts", ha="center",
                              va="center", transform=axes[1].transAxes)
-            fig.tight_layout()
+            fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.91, wspace=0.45)  # not tight_layout:
+            # it measures every label once more, and a slider's redraw should cost one drawing
             show_figure(fig)
 
         refresh(self.out, draw)
@@ -133,8 +135,9 @@ def rationalization_panel(source) -> RationalizationPanel:
 
 class ControlPanel(W.VBox):
     """The control dashboard. `controls`: "margin_floor", "discount_authority", "dso_days", "band_percentile",
-    "decline_points", "decline_periods", "period". After each change: `dashboard` (the Dashboard),
-    `summary`, `table` (HTML: the largest violations) and `out` (margin trend and violations charts)."""
+    "decline_points", "decline_periods", "period". A rule's slider re-runs only the audit and redraws its
+    chart (`out`); the period (or new data) also recomputes the margin trends (`trend_out`). After each
+    change: `dashboard` (the Dashboard), `summary` and `table` (HTML: the largest violations)."""
 
     def __init__(self, source, *, rows: int = 12):
         self.wb = as_workbench(getattr(source, "workbench", source))
@@ -154,10 +157,11 @@ class ControlPanel(W.VBox):
             "period": W.ToggleButtons(options=[("quarters", "Q"), ("years", "Y")], value="Q"),
         }
         self.dashboard = None
-        self.summary, self.table, self.out = W.HTML(), W.HTML(), W.Output()
-        for w in c.values():
-            w.observe(self._update, names="value")
-        super().__init__([W.HBox([W.VBox(list(c.values())), self.summary]), self.out, self.table])
+        self.summary, self.table, self.trend_out, self.out = W.HTML(), W.HTML(), W.Output(), W.Output()
+        for k, w in c.items():
+            w.observe(self._update if k == "period" else self._update_rules, names="value")
+        charts = W.HBox([self.trend_out, self.out], layout=W.Layout(flex_flow="row wrap"))
+        super().__init__([W.HBox([W.VBox(list(c.values())), self.summary]), charts, self.table])
         self.wb.observe(self._update, names="dataset")
         self._update()
 
@@ -170,9 +174,29 @@ class ControlPanel(W.VBox):
                 rz.Rule("margin_decline", c["decline_points"].value, periods=c["decline_periods"].value))
 
     def _update(self, *_):
+        """New data or period: the whole dashboard."""
         def draw():
             d = self.dashboard = rz.dashboard_metrics(self.wb.dataset, period=self.controls["period"].value,
                                                       rules=self.rules(), cost_of_capital=_coc(self.wb.dataset))
+            fig, ax = plt.subplots(figsize=(6.5, 4.5))
+            plot_margin_trend(d, ax=ax, top=5)
+            fig.subplots_adjust(left=0.13, right=0.97, bottom=0.2, top=0.91)  # not tight_layout: it measures
+            show_figure(fig)                                                    # every label once more
+
+        refresh(self.trend_out, draw)
+        self._show_violations()
+
+    def _update_rules(self, *_):
+        """A threshold moved: the audit only (the margin trends do not depend on the rules)."""
+        self._show_violations(audit=True)
+
+    def _show_violations(self, *, audit: bool = False):
+        def draw():
+            if audit:
+                self.dashboard = dataclasses.replace(self.dashboard, violations=rz.audit(
+                    self.wb.dataset, self.rules(), period=self.dashboard.period,
+                    cost_of_capital=_coc(self.wb.dataset)))
+            d = self.dashboard
             v = d.violations
             per_rule = v.groupby("rule")["amount"].agg(["size", "sum"]) if len(v) else pd.DataFrame()
             lines = "".join(f"<li>{html.escape(r.replace('_', ' '))}: {int(n)} violations, {money(a)} at stake</li>"
@@ -182,16 +206,17 @@ class ControlPanel(W.VBox):
                                   f"{int((d.trend['direction'] == 'falling').sum())} accounts with falling margin"
                                   f"<ul>{lines}</ul></div>")
             self.table.value = v.head(self.rows).to_html(index=False, float_format=lambda x: f"{x:,.0f}")
-            fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
-            plot_margin_trend(d, ax=axes[0], top=5)
+            fig, ax = plt.subplots(figsize=(6.5, 4.5))
             if len(v):
-                plot_violations(v, ax=axes[1])
+                plot_violations(v, ax=ax)
             else:
-                axes[1].axis("off")
-            fig.tight_layout()
+                ax.axis("off")
+                ax.text(0.5, 0.5, "no violations at these thresholds", ha="center", transform=ax.transAxes)
+            fig.subplots_adjust(left=0.3, right=0.97, bottom=0.13, top=0.91)
             show_figure(fig)
 
-        refresh(self.out, draw)
+        if self.dashboard is not None:
+            refresh(self.out, draw)
 
 
 def control_panel(source, *, rows: int = 12) -> ControlPanel:
