@@ -8,7 +8,7 @@ import pandas as pd
 from kamlab import allocation, value
 from kamlab.data import Dataset
 from kamlab.plots.allocation import plot_allocations, plot_service_tiers
-from kamlab.widgets.common import Workbench, as_workbench, refresh, show_figure
+from kamlab.widgets.common import Workbench, as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["service_tier_panel", "allocation_panel"]
 
@@ -44,9 +44,9 @@ def service_tier_panel(source: Dataset | Workbench, *, horizon: int = 3) -> W.VB
         res = allocation.service_tiers(cache["scores"], quantiles=q)
         panel.result = res
         summary.value = res._repr_html_()
-        fig, ax = plt.subplots(figsize=(7, 3.6))
+        fig, ax = panel_figure(7, 3.6)
         plot_service_tiers(res, ax=ax)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.09, right=0.97, bottom=0.11, top=0.89)
         show_figure(fig)
 
     def _update(change=None):
@@ -93,9 +93,9 @@ def allocation_panel(source: Dataset | Workbench | None = None, *, requests: pd.
                          f"{', '.join(map(str, res['greedy'].selected))}<br><b>Optimal "
                          f"{res['optimal'].total_value:,.0f}</b>: {', '.join(map(str, res['optimal'].selected))}"
                          f"<br>The rule of thumb leaves <b>{gap:,.0f}</b> on the table.")
-        fig, ax = plt.subplots(figsize=(8, 2.8))
+        fig, ax = panel_figure(8, 2.8)
         plot_allocations(list(res.values()), ax=ax)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.86)
         show_figure(fig)
 
     def _update(change=None):

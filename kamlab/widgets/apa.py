@@ -11,7 +11,7 @@ from kamlab import apa, scenarios
 from kamlab.data import DataError, Dataset
 from kamlab.plots.apa import plot_waterfall, plot_whale_curve
 from kamlab.plots.style import PALETTE, money, percent
-from kamlab.widgets.common import Workbench, as_workbench, refresh, show_figure
+from kamlab.widgets.common import Workbench, as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["apa_panel", "ApaPanel"]
 
@@ -140,8 +140,7 @@ class ApaPanel(W.VBox):
             f"<div>Loss-making accounts: <b>{losers}</b> of {len(self.pnl)}</div></div>")
         names = ds.accounts.set_index("account_id")["name"]
         self.table.value = _pnl_table(self.pnl, names, self.rows)
-        big = self.wb.presenter
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 6.5) if big else (12, 4.6))
+        fig, (ax1, ax2) = panel_figure(12, 4.6, ncols=2)
         try:
             plot_whale_curve(apa.whale_curve(self.pnl["net_margin"]), ax=ax1)
         except DataError as err:

@@ -10,7 +10,7 @@ from IPython.display import HTML, SVG, clear_output, display
 
 from kamlab.data import Dataset
 
-__all__ = ["Workbench", "as_workbench", "refresh", "show_figure", "error_box"]
+__all__ = ["Workbench", "as_workbench", "refresh", "show_figure", "panel_figure", "error_box"]
 
 
 class Workbench(traitlets.HasTraits):
@@ -40,13 +40,34 @@ def error_box(message: str) -> HTML:
     )
 
 
+def panel_figure(width: float, height: float, **subplots):
+    """`plt.subplots` for a panel's chart: `width` x `height` inches at the normal font size, enlarged
+    with the font in presenter mode (`set_style`), so that labels keep their room and the chart grows on
+    the projector. The panel then sets fixed margins (`fig.subplots_adjust`): one drawing per redraw,
+    where `tight_layout` would measure every label first.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = panel_figure(8, 4)
+    >>> fig.get_size_inches().tolist()
+    [8.0, 4.0]
+    >>> plt.close(fig)
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    scale = max(1.0, matplotlib.rcParams["font.size"] / 11)  # set_style: 11 pt, x1.5 for a projector
+    return plt.subplots(figsize=(width * scale, height * scale), **subplots)
+
+
 def show_figure(fig) -> None:
     """Display a finished figure once, as SVG, and release it (pyplot would otherwise keep every one).
 
     SVG with the text left as text, not the inline backend's PNG: the browser draws the letters, so a
     panel redraws in about 60% of the time (benchmarks/README.md), and the chart stays sharp on a
     projector at a third of the bytes. The figure is drawn once, as laid out: the panel lays it out
-    (`tight_layout` or fixed margins); trimming it here as well would draw it twice.
+    (`panel_figure`, fixed margins); trimming it here as well would draw it twice.
     """
     import matplotlib  # here, not at the top: a page without charts never loads matplotlib
     import matplotlib.pyplot as plt

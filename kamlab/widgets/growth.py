@@ -10,7 +10,7 @@ from kamlab import growth, plan as kplan
 from kamlab.data import Dataset
 from kamlab.plots.growth import plot_cross_sell, plot_jbp, plot_share_of_wallet
 from kamlab.plots.style import money, percent
-from kamlab.widgets.common import Workbench, as_workbench, refresh, show_figure
+from kamlab.widgets.common import Workbench, as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["share_of_wallet_panel", "ShareOfWalletPanel", "jbp_panel", "JBPPanel"]
 
@@ -96,9 +96,9 @@ class ShareOfWalletPanel(W.VBox):
         def draw():
             lines = self._sow_lines(self.controls["year"].value)
             self.sow = growth.account_share_of_wallet(lines) if acc is None else lines[lines["account_id"] == acc]
-            fig, ax = plt.subplots(figsize=(7, 5.5))
+            fig, ax = panel_figure(7, 5.5)
             plot_share_of_wallet(self.sow, ax=ax, top=self.wallets)
-            fig.tight_layout()
+            fig.subplots_adjust(left=0.27, right=0.97, bottom=0.1, top=0.93)
             show_figure(fig)
 
         refresh(self.out, draw)
@@ -112,13 +112,13 @@ class ShareOfWalletPanel(W.VBox):
         def draw():
             lines = self._sow_lines(c["year"].value)
             self.opportunities = growth.rank_opportunities(lines, top=c["top"].value, account_id=acc)
-            fig, ax = plt.subplots(figsize=(7, 5.5))
+            fig, ax = panel_figure(7, 5.5)
             if len(self.opportunities):
                 plot_cross_sell(self.opportunities, ax=ax)
             else:
                 ax.axis("off")
                 ax.text(0.5, 0.5, "no margin left in the wallet here", ha="center", transform=ax.transAxes)
-            fig.tight_layout()
+            fig.subplots_adjust(left=0.27, right=0.97, bottom=0.1, top=0.93)
             show_figure(fig)
 
         refresh(self.opp_out, draw)
@@ -216,9 +216,9 @@ class JBPPanel(W.VBox):
             self.summary.value = (f"<div style='padding:6px 0'>Plan value: us {money(v.supplier_npv)}, customer "
                                   f"{money(v.customer_npv)}: {verdict}. "
                                   f"{int((~v.table['mutual']).sum())} initiatives are not mutual.</div>")
-            fig, ax = plt.subplots(figsize=(7, 5))
+            fig, ax = panel_figure(7, 5)
             plot_jbp(v, ax=ax)
-            fig.tight_layout()
+            fig.subplots_adjust(left=0.12, right=0.97, bottom=0.11, top=0.92)
             show_figure(fig)
             cols = ["name", "supplier_npv", "customer_npv", "supplier_payback", "customer_payback", "mutual"]
             return W.HTML(v.table[cols].to_html(index=False, float_format=lambda x: f"{x:,.1f}"))

@@ -19,7 +19,7 @@ from kamlab.data import DataError
 from kamlab.plots.negotiation import (plot_breakeven, plot_escalator, plot_give_get, plot_negotiation,
                                       plot_sla_cost)
 from kamlab.plots.style import percent
-from kamlab.widgets.common import as_workbench, refresh, show_figure
+from kamlab.widgets.common import as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["price_defence_panel", "give_get_panel", "terms_panel", "sla_panel", "escalator_panel",
            "roleplay_panel", "PriceDefencePanel", "GiveGetPanel", "TermsPanel", "SLAPanel", "EscalatorPanel",
@@ -149,10 +149,10 @@ class PriceDefencePanel(_Panel):
                               f"{'more' if change >= 0 else ''} volume and keep the same contribution.</p>")
         margins = sorted({round(m, 2) for m in (cm - 0.1, cm, cm + 0.1) if 0.02 < m < 1})
         table = ng.breakeven_table(margins, np.round(np.linspace(-0.30, 0.30, 61), 3))
-        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=72)
+        fig, ax = panel_figure(8, 4.5)
         plot_breakeven(table.clip(-1, 3), ax=ax, highlight=(dp, change))
         ax.set_ylim(-0.8, 2.0)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.1, right=0.7, bottom=0.13, top=0.91)
         show_figure(fig)
 
 
@@ -244,9 +244,9 @@ class GiveGetPanel(_Panel):
         effect = deal.margin_effect(self.base())
         self.result = effect
         self.summary.value = effect._repr_html_()
-        fig, ax = plt.subplots(figsize=(9, 4.8), dpi=72)
+        fig, ax = panel_figure(9, 4.8)
         plot_give_get(effect, ax=ax)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.24, top=0.92)
         show_figure(fig)
 
 
@@ -335,9 +335,9 @@ class SLAPanel(_Panel):
         curve = ng.sla_cost_curve(np.linspace(0.80, 0.995, 40), c["penalty"], demand_mean=c["demand_mean"],
                                   demand_sd=c["demand_sd"], capacity_unit_cost=c["capacity_unit_cost"],
                                   periods_per_year=c["periods_per_year"])
-        fig, ax = plt.subplots(figsize=(8, 4.4), dpi=72)
+        fig, ax = panel_figure(8, 4.4)
         plot_sla_cost(curve, current=c["service_level"], ax=ax)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.09, right=0.97, bottom=0.25, top=0.91)
         show_figure(fig)
 
 
@@ -385,9 +385,9 @@ class EscalatorPanel(_Panel):
         s = ng.escalator_schedule(c["first_price"], c["years"], discount_rate=c["discount_rate"], **kw)
         self.result = s
         self.summary.value = s._repr_html_()
-        fig, ax = plt.subplots(figsize=(8, 4.2), dpi=72)
+        fig, ax = panel_figure(8, 4.2)
         plot_escalator(s, ax=ax)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.13, top=0.91)
         show_figure(fig)
 
 
@@ -467,9 +467,9 @@ class RoleplayPanel(W.VBox):
             card = self.sim.scorecard()
             self.scorecard.value = card._repr_html_()
             zopa = card.zopa
-        fig, ax = plt.subplots(figsize=(8, 4), dpi=72)
+        fig, ax = panel_figure(8, 4)
         plot_negotiation(self.sim.history, zopa=zopa, ax=ax)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.09, right=0.97, bottom=0.14, top=0.91)
         show_figure(fig)
 
     def _log_html(self) -> str:

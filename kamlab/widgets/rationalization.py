@@ -15,7 +15,7 @@ from kamlab import apa, plan as kplan, rationalization as rz, scenarios
 from kamlab.plots.rationalization import (plan_charts, plan_page, plot_margin_trend, plot_simulation,
                                           plot_stranded_costs, plot_violations)
 from kamlab.plots.style import PALETTE, money
-from kamlab.widgets.common import as_workbench, refresh, show_figure
+from kamlab.widgets.common import as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["rationalization_panel", "RationalizationPanel", "control_panel", "ControlPanel",
            "account_plan_panel", "AccountPlanPanel"]
@@ -112,7 +112,7 @@ class RationalizationPanel(W.VBox):
                 f"naive fully allocated view expects: {money(s.naive_after_profit)} "
                 f"({'+' if naive_d >= 0 else ''}{money(naive_d)})<br>"
                 f"stranded cost re-spread over the others: <b>{money(s.stranded_cost)}</b></div>")
-            fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+            fig, axes = panel_figure(13, 4.8, ncols=2)
             plot_simulation(s, ax=axes[0], title="Portfolio profit: before, the action, after")
             if s.stranded_cost > 0:
                 plot_stranded_costs(s, ax=axes[1], top=8)
@@ -120,8 +120,7 @@ class RationalizationPanel(W.VBox):
                 axes[1].axis("off")
                 axes[1].text(0.5, 0.5, "no stranded cost: nothing lands on other accounts", ha="center",
                              va="center", transform=axes[1].transAxes)
-            fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.91, wspace=0.45)  # not tight_layout:
-            # it measures every label once more, and a slider's redraw should cost one drawing
+            fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.91, wspace=0.45)
             show_figure(fig)
 
         refresh(self.out, draw)
@@ -178,10 +177,10 @@ class ControlPanel(W.VBox):
         def draw():
             d = self.dashboard = rz.dashboard_metrics(self.wb.dataset, period=self.controls["period"].value,
                                                       rules=self.rules(), cost_of_capital=_coc(self.wb.dataset))
-            fig, ax = plt.subplots(figsize=(6.5, 4.5))
+            fig, ax = panel_figure(6.5, 4.5)
             plot_margin_trend(d, ax=ax, top=5)
-            fig.subplots_adjust(left=0.13, right=0.97, bottom=0.2, top=0.91)  # not tight_layout: it measures
-            show_figure(fig)                                                    # every label once more
+            fig.subplots_adjust(left=0.13, right=0.97, bottom=0.2, top=0.91)
+            show_figure(fig)
 
         refresh(self.trend_out, draw)
         self._show_violations()
@@ -206,7 +205,7 @@ class ControlPanel(W.VBox):
                                   f"{int((d.trend['direction'] == 'falling').sum())} accounts with falling margin"
                                   f"<ul>{lines}</ul></div>")
             self.table.value = v.head(self.rows).to_html(index=False, float_format=lambda x: f"{x:,.0f}")
-            fig, ax = plt.subplots(figsize=(6.5, 4.5))
+            fig, ax = panel_figure(6.5, 4.5)
             if len(v):
                 plot_violations(v, ax=ax)
             else:
