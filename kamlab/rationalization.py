@@ -5,6 +5,7 @@ Pure: pandas and numpy only. Fractions, not percents; money in the data set's cu
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -461,7 +462,8 @@ def _pocket_lines(ds: Dataset) -> pd.DataFrame:
                          "pocket_frac": pocket / listv.where(listv > 0)}).dropna()
 
 
-def _rule_margin_floor(ds, rule, pnl, coc):
+def _rule_margin_floor(inp, rule):
+    pnl = inp.pnl
     f = pnl.groupby("account_id")[["invoice_revenue", "net_margin"]].sum()
     pct = f["net_margin"] / f["invoice_revenue"].where(f["invoice_revenue"] > 0)
     bad = pct < rule.threshold
@@ -469,8 +471,8 @@ def _rule_margin_floor(ds, rule, pnl, coc):
     return amount, pct[bad].map(lambda v: f"net margin {v:.1%} < floor {rule.threshold:.1%}")
 
 
-def _rule_discount(ds, rule, pnl, coc):
-    lines = _pocket_lines(ds)
+def _rule_discount(inp, rule):
+    lines = inp.pocket_lines
     lines = lines[lines["discount"] > rule.threshold + 1e-12]
     excess = (lines["discount"] - rule.threshold) * lines["list_value"]
     g = excess.groupby(lines["account_id"]).sum()
@@ -478,7 +480,8 @@ def _rule_discount(ds, rule, pnl, coc):
     return g, n.map(lambda k: f"{k} lines discounted beyond {rule.threshold:.0%}")
 
 
-def _rule_dso(ds, rule, pnl, coc):
+def _rule_dso(inp, rule):
+    ds, coc = inp.ds, inp.cost_of_capital
     p = ds.payments.merge(ds.accounts[["account_id", "payment_terms_days"]], on="account_id")
     end = ds.order_lines["invoice_date"].max()
     paid = p["paid_date"].fillna(max(end, p["due_date"].max()))
@@ -490,8 +493,8 @@ def _rule_dso(ds, rule, pnl, coc):
     return cost[bad], days[bad].map(lambda d: f"pays {d:.0f} days beyond terms on average (> {rule.threshold:g})")
 
 
-def _rule_band(ds, rule, pnl, coc):
-    lines = _pocket_lines(ds)
+def _rule_band(inp, rule):
+    lines = inp.pocket_lines
     floor = lines["product_id"].map(lines.groupby("product_id")["pocket_frac"].quantile(rule.threshold))
     low = lines[lines["pocket_frac"] < floor - 1e-12]
     gap = (floor[low.index] - low["pocket_frac"]) * low["list_value"]
@@ -500,7 +503,8 @@ def _rule_band(ds, rule, pnl, coc):
     return gap.groupby(low["account_id"]).sum(), why
 
 
-def _rule_decline(ds, rule, pnl_q, coc):
+def _rule_decline(inp, rule):
+    pnl_q = inp.period_pnl
     out, why = {}, {}
     for acc, g in pnl_q.sort_values("period").groupby("account_id"):
         if len(g) <= rule.periods:
@@ -537,26 +541,56 @@ def audit(ds: Dataset, rules=DEFAULT_RULES, *, period: str = "Q",
     """
     rules = [rules] if isinstance(rules, Rule) else list(rules)
     need_q = any(r.kind == "margin_decline" for r in rules)
-    pnl_q = _pnl(ds, period=period, cost_of_capital=cost_of_capital) if need_q else None
-    return _audit(ds, rules, _pnl(ds, cost_of_capital=cost_of_capital), pnl_q, cost_of_capital)
+    return AuditInputs.of(ds, period=period if need_q else None, cost_of_capital=cost_of_capital).run(rules)
 
 
-def _audit(ds: Dataset, rules, pnl: pd.DataFrame, pnl_q: pd.DataFrame | None, cost_of_capital: float) -> pd.DataFrame:
-    """`audit` on P&Ls already computed (by account; by account and period for the decline rule)."""
-    frames = []
-    for rule in rules:
-        amount, detail = _RULE_FUNCS[rule.kind](ds, rule, pnl_q if rule.kind == "margin_decline" else pnl,
-                                                cost_of_capital)
-        if len(amount):
-            frames.append(pd.DataFrame({"account_id": amount.index.astype(str), "rule": rule.name,
-                                        "kind": rule.kind, "amount": amount.to_numpy(dtype=float),
-                                        "detail": detail.reindex(amount.index).to_numpy(dtype=object),
-                                        "consequence": rule.consequence}))
-    cols = ["account_id", "rule", "kind", "amount", "detail", "consequence"]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=float if c == "amount" else object) for c in cols})
-    out = pd.concat(frames, ignore_index=True)[cols]
-    return out.sort_values(["amount", "account_id", "rule"], ascending=[False, True, True]).reset_index(drop=True)
+@dataclass(frozen=True)
+class AuditInputs:
+    """What the control rules read, computed once per dataset: the account P&L (`pnl`), the P&L by
+    account and period (`period_pnl`, for the decline rule; None without a period) and every order
+    line's pocket price (`pocket_lines`). `run(rules)` is `audit` on them: the control panel keeps one
+    while a trainer moves the thresholds, so a move costs the rules, not the P&Ls.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> ds = synth.generate(n_accounts=8, years=2, seed=1)
+    >>> AuditInputs.of(ds).run().equals(audit(ds))
+    True
+    """
+
+    ds: Dataset
+    pnl: pd.DataFrame
+    period_pnl: pd.DataFrame | None
+    pocket_lines: pd.DataFrame
+    cost_of_capital: float = DEFAULT_COST_OF_CAPITAL
+
+    @classmethod
+    def of(cls, ds: Dataset, *, period: str | None = "Q", cost_of_capital: float = DEFAULT_COST_OF_CAPITAL,
+           period_pnl: pd.DataFrame | None = None) -> "AuditInputs":
+        """Compute the inputs (`period_pnl` given: reuse it; `period=None`: none by period)."""
+        if period_pnl is None and period is not None:
+            period_pnl = _pnl(ds, period=period, cost_of_capital=cost_of_capital)
+        return cls(ds, _pnl(ds, cost_of_capital=cost_of_capital), period_pnl, _pocket_lines(ds), cost_of_capital)
+
+    def run(self, rules=DEFAULT_RULES) -> pd.DataFrame:
+        """The violations of `rules` (one Rule or several), as `audit` returns them."""
+        rules = [rules] if isinstance(rules, Rule) else list(rules)
+        if self.period_pnl is None and any(r.kind == "margin_decline" for r in rules):
+            raise ValueError("the margin decline rule needs a P&L by period: AuditInputs.of(ds, period='Q')")
+        frames = []
+        for rule in rules:
+            amount, detail = _RULE_FUNCS[rule.kind](self, rule)
+            if len(amount):
+                frames.append(pd.DataFrame({"account_id": amount.index.astype(str), "rule": rule.name,
+                                            "kind": rule.kind, "amount": amount.to_numpy(dtype=float),
+                                            "detail": detail.reindex(amount.index).to_numpy(dtype=object),
+                                            "consequence": rule.consequence}))
+        cols = ["account_id", "rule", "kind", "amount", "detail", "consequence"]
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype=float if c == "amount" else object) for c in cols})
+        out = pd.concat(frames, ignore_index=True)[cols]
+        return out.sort_values(["amount", "account_id", "rule"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -566,13 +600,18 @@ def _audit(ds: Dataset, rules, pnl: pd.DataFrame, pnl_q: pd.DataFrame | None, co
 @dataclass(frozen=True)
 class Dashboard:
     """Control dashboard: ``margins`` (net margin % by account (rows) and period (columns)), ``trend``
-    (per account: slope of net margin % per period by least squares, latest margin, direction) and
-    ``violations`` (the audit)."""
+    (per account: slope of net margin % per period by least squares, latest margin, direction),
+    ``violations`` (the audit) and ``inputs`` (what the audit read, for `with_rules`)."""
 
     margins: pd.DataFrame
     trend: pd.DataFrame
     violations: pd.DataFrame
     period: str = "Q"
+    inputs: AuditInputs | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def with_rules(self, rules) -> "Dashboard":
+        """The same dashboard with the violations of other thresholds (the margins do not depend on them)."""
+        return dataclasses.replace(self, violations=self.inputs.run(rules))
 
     def _repr_html_(self) -> str:
         falling = int((self.trend["direction"] == "falling").sum())
@@ -603,9 +642,8 @@ def dashboard_metrics(ds: Dataset, *, period: str = "Q", rules=DEFAULT_RULES, fl
                           "latest": margins.ffill(axis=1).iloc[:, -1] if margins.shape[1] else np.nan},
                          index=margins.index)
     trend["direction"] = np.select([trend["slope"] < -flat, trend["slope"] > flat], ["falling", "rising"], "flat")
-    rules = [rules] if isinstance(rules, Rule) else list(rules)
-    violations = _audit(ds, rules, _pnl(ds, cost_of_capital=cost_of_capital), pnl_q, cost_of_capital)
-    return Dashboard(margins=margins, trend=trend, violations=violations, period=period)
+    inputs = AuditInputs.of(ds, period=period, cost_of_capital=cost_of_capital, period_pnl=pnl_q)
+    return Dashboard(margins=margins, trend=trend, violations=inputs.run(rules), period=period, inputs=inputs)
 
 
 def _slopes(y: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import Callable
 
 import ipywidgets as W
 import traitlets
-from IPython.display import HTML, SVG, clear_output, display
+from IPython.display import HTML, clear_output, display
 
 from kamlab.data import Dataset
 
@@ -76,7 +76,7 @@ def show_figure(fig) -> None:
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buf, format="svg")
     plt.close(fig)
-    display(SVG(buf.getvalue()))
+    display({"image/svg+xml": buf.getvalue()}, raw=True)  # raw: IPython's SVG() would parse it again
 
 
 def refresh(out: W.Output, draw: Callable[[], object]) -> None:

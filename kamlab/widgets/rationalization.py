@@ -2,7 +2,6 @@
 one-page account plan."""
 from __future__ import annotations
 
-import dataclasses
 import html
 from pathlib import Path
 
@@ -191,10 +190,8 @@ class ControlPanel(W.VBox):
 
     def _show_violations(self, *, audit: bool = False):
         def draw():
-            if audit:
-                self.dashboard = dataclasses.replace(self.dashboard, violations=rz.audit(
-                    self.wb.dataset, self.rules(), period=self.dashboard.period,
-                    cost_of_capital=_coc(self.wb.dataset)))
+            if audit:  # the P&Ls stay: only the rules run again
+                self.dashboard = self.dashboard.with_rules(self.rules())
             d = self.dashboard
             v = d.violations
             per_rule = v.groupby("rule")["amount"].agg(["size", "sum"]) if len(v) else pd.DataFrame()
