@@ -125,6 +125,30 @@ def test_voila_json_is_safe_for_a_classroom():
     assert conf["MappingKernelManager"]["cull_interval"] > 0
 
 
+def test_voila_preheats_only_the_course_pages():
+    """Preheating runs notebooks before anyone asks: never the solutions (hidden seeds) or the test
+    suite's deliberately malicious submissions, when Voila serves the whole repository."""
+    conf = json.loads((ROOT / "voila.json").read_text())
+    assert conf["VoilaConfiguration"]["preheat_kernel"] is True
+    patterns = conf["VoilaKernelManager"]["preheat_denylist"]
+
+    def denied(path):  # as Voila matches them: on the notebook's absolute path
+        name = f"/srv/kamlab/{path}"
+        return any(p in name or re.match(p, name) for p in patterns)
+
+    for path in ("solutions/ex01.ipynb", "exercises/ex01.ipynb", "tests/submissions/ex00/x.ipynb",
+                 ".venv/lib/python3.11/site-packages/pkg/demo.ipynb", "artifacts/run.ipynb"):
+        assert denied(path), path
+    for nb in [*NOTEBOOKS, ROOT / "benchmarks" / "one_slider.ipynb"]:
+        assert not denied(nb.relative_to(ROOT).as_posix()), nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_page_applies_its_query_string_last(path):
+    code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    assert "".join(code[-1]["source"]).startswith("wb.follow_request()")
+
+
 def test_voila_is_pinned_high_enough():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(re.fullmatch(r"voila>=0\.5\.(6|[7-9]|\d\d)|voila>=0\.([6-9]|\d\d).*", d) for d in deps)

@@ -133,3 +133,27 @@ def test_presenter_from_the_server_environment(toy_folder, monkeypatch):
     wb = app.workbench(toy_folder)
     assert wb.presenter.value
     wb.presenter.value = False
+
+
+def test_a_preheated_page_applies_the_query_string_when_opened():
+    """Voila preheats pages without a request; `apply_query` sets the header once one arrives."""
+    wb = app.workbench(seed=3)
+    seen = []
+    wb.workbench.observe(lambda ch: seen.append(ch["new"].meta.get("scenario")), names="dataset")
+    wb.apply_query("presenter=1&scenario=rebates+up+50%25")
+    assert wb.presenter.value and wb.scenario.value == "rebates up 50%" and "rebates up 50%" in seen
+    before = wb.workbench.dataset
+    wb.apply_query("seed=4")
+    assert wb.workbench.dataset is not before and wb._seed == 4
+    wb.apply_query("scenario=no+such+thing")
+    assert wb.scenario.value == "rebates up 50%"  # unknown values change nothing
+    wb.presenter.value = False
+
+
+def test_follow_request_does_nothing_outside_a_preheated_kernel(monkeypatch):
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    wb = app.workbench(seed=3)
+    wb.follow_request()  # returns at once, starts no thread
+    import threading
+
+    assert not any(t.name == "kamlab-wait-for-request" for t in threading.enumerate())
