@@ -5,9 +5,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kamlab-installed
 PORT   ?= 8866
 export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
-# Page kernels hold small data: Arrow's default allocator (mimalloc) keeps ~20 MB per kernel that the
-# system allocator returns (benchmarks/README.md). Batch work (make benchmarks, kamlab import) keeps mimalloc.
-KERNEL_ARROW_POOL := system
 
 .PHONY: app lab test bootstrap browser exercises benchmarks clean
 
@@ -20,11 +17,11 @@ app: bootstrap
 	  echo "Serving on $$host lets anyone on the network in: add a token, e.g. make app HOST=$$host TOKEN=\$$(openssl rand -hex 8)"; \
 	  exit 2; fi; \
 	$(BIN)/python -m compileall -q kamlab >/dev/null; \
-	KAMLAB_PRESENTER='$(PRESENTER)' ARROW_DEFAULT_MEMORY_POOL=$(KERNEL_ARROW_POOL) $(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=$$host $(if $(TOKEN),--Voila.token='$(TOKEN)')
+	KAMLAB_PRESENTER='$(PRESENTER)' $(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=$$host $(if $(TOKEN),--Voila.token='$(TOKEN)')
 
 ## lab: bootstrap, then open the notebooks in JupyterLab
 lab: bootstrap
-	ARROW_DEFAULT_MEMORY_POOL=$(KERNEL_ARROW_POOL) $(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks
 
 ## test: bootstrap (plus Debian's Chromium for the browser tests), then the whole suite
 test: bootstrap browser

@@ -86,7 +86,7 @@ def free_port() -> int:
 
 
 def start_voila(port: int, board: Path, *extra: str) -> subprocess.Popen:
-    env = {"ARROW_DEFAULT_MEMORY_POOL": "system", **os.environ, "KAMLAB_BOARD": str(board)}  # as `make app`
+    env = {**os.environ, "KAMLAB_BOARD": str(board)}
     env.pop("QUERY_STRING", None)
     subprocess.run([sys.executable, "-m", "compileall", "-q", "kamlab"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)  # as `make app` does
@@ -260,7 +260,7 @@ async def latencies(browser, url: str, repeats: int, voila) -> tuple[str, list[t
 async def classroom(browser, url: str, clients: int, voila) -> dict:
     contexts = [await browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(clients)]
     already = {k.pid for k in kernels(voila)}
-    pages = []
+    pages, why = [], []
 
     async def one(ctx):
         page = await ctx.new_page()
@@ -269,9 +269,12 @@ async def classroom(browser, url: str, clients: int, voila) -> dict:
         try:
             await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
             await page.wait_for_function(READY_JS, timeout=TIMEOUT_MS, polling=250)
-            errors = await page.locator('[data-mime-type="application/vnd.jupyter.stderr"], .kamlab-error').count()
-            return time.perf_counter() - t0, errors == 0
-        except Exception:  # noqa: BLE001 - counted as not rendered
+            errors = page.locator('[data-mime-type="application/vnd.jupyter.stderr"], .kamlab-error, .jp-OutputArea-output .error')
+            if await errors.count():
+                why.append((await errors.first.inner_text())[:120].replace("\n", " "))
+            return time.perf_counter() - t0, await errors.count() == 0
+        except Exception as err:  # noqa: BLE001 - counted as not rendered
+            why.append(type(err).__name__)
             return time.perf_counter() - t0, False
 
     t0 = time.perf_counter()
@@ -292,7 +295,7 @@ async def classroom(browser, url: str, clients: int, voila) -> dict:
     reap(voila)
     ok = [t for t, good in results if good]
     return {"clients": clients, "rendered": len(ok), "wall": wall, "p50": pct(ok, 0.5), "p95": pct(ok, 0.95),
-            "kernels": len(rss), "rss_median": statistics.median(rss) if rss else float("nan"),
+            "why": sorted(set(why)), "kernels": len(rss), "rss_median": statistics.median(rss) if rss else float("nan"),
             "rss_max": max(rss) if rss else float("nan"),
             "pss_median": statistics.median(pss) if pss else float("nan"),
             "pss_max": max(pss) if pss else float("nan"),
@@ -364,13 +367,16 @@ async def main(args) -> int:
         base = f"http://127.0.0.1:{port}/voila/render/"
         try:
             settle(voila, timeout=300)  # the preheated pool fills at start
-            await tti_table(browser, base, voila, pages, args.rounds, "1", "as served (preheated)")
-            await latency_table(browser, base, voila, pages, args.repeats)
+            if not args.load_only:
+                await tti_table(browser, base, voila, pages, args.rounds, "1", "as served (preheated)")
+                await latency_table(browser, base, voila, pages, args.repeats)
             if not args.skip_load:
                 res = await classroom(browser, base + "notebooks/" + args.page, args.clients, voila)
                 print(f"\n3. Classroom: {res['clients']} concurrent loads of {args.page}")
                 print(f"   rendered {res['rendered']}/{res['clients']} in {res['wall']:.1f} s wall; "
                       f"p50 {res['p50']:.1f} s, p95 {res['p95']:.1f} s")
+                if res["why"]:
+                    print(f"   not rendered: {'; '.join(res['why'])}")
                 print(f"   kernels alive {res['kernels']}, memory per kernel (target < 150 MB):")
                 print(f"     resident (RSS, counts the shared libraries in full in every kernel): median "
                       f"{res['rss_median']:.0f} MB, max {res['rss_max']:.0f} MB: "
@@ -382,7 +388,7 @@ async def main(args) -> int:
                 status = 0 if res["rendered"] == res["clients"] else 1
         finally:
             stop_voila(voila)
-        if not args.skip_cold:
+        if not (args.skip_cold or args.load_only):
             port = free_port()
             voila = start_voila(port, board, "--VoilaConfiguration.preheat_kernel=False")
             try:
@@ -405,4 +411,5 @@ if __name__ == "__main__":
     ap.add_argument("--pages", default="*.ipynb", help="which course pages (a glob in notebooks/)")
     ap.add_argument("--skip-load", action="store_true", help="no classroom load test")
     ap.add_argument("--skip-cold", action="store_true", help="no time-to-interactive without preheating")
+    ap.add_argument("--load-only", action="store_true", help="only the classroom load test")
     sys.exit(asyncio.run(main(ap.parse_args())))
