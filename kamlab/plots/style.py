@@ -9,10 +9,20 @@ if TYPE_CHECKING:
 # matplotlib is imported inside the functions: the number formats serve pages without any chart, and a
 # Voila page pays for every module its kernel loads.
 
-__all__ = ["set_style", "money", "percent", "money_axis", "percent_axis", "get_ax", "PALETTE"]
+__all__ = ["set_style", "font_scale", "money", "percent", "money_axis", "percent_axis", "get_ax", "PALETTE"]
 
 PALETTE = {"gain": "#2e7d32", "loss": "#c62828", "neutral": "#546e7a", "accent": "#1565c0",
            "muted": "#b0bec5"}
+
+
+_FONT_PT = 11  # the house text size; presenter mode multiplies every size by 1.5
+
+
+def font_scale() -> float:
+    """How much `set_style` has enlarged text: 1.0, or 1.5 in presenter mode."""
+    import matplotlib as mpl
+
+    return max(1.0, mpl.rcParams["font.size"] / _FONT_PT)
 
 
 def set_style(*, presenter: bool = False) -> None:
@@ -28,7 +38,7 @@ def set_style(*, presenter: bool = False) -> None:
     matplotlib.style.use("seaborn-v0_8-whitegrid")
     mpl.rcParams.update({
         "figure.figsize": (12, 6.5) if presenter else (9, 5),
-        "font.size": 11 * scale, "axes.titlesize": 12 * scale, "axes.labelsize": 11 * scale,
+        "font.size": _FONT_PT * scale, "axes.titlesize": 12 * scale, "axes.labelsize": 11 * scale,
         "xtick.labelsize": 10 * scale, "ytick.labelsize": 10 * scale, "legend.fontsize": 10 * scale,
         "lines.linewidth": 1.5 * scale,
     })

@@ -54,10 +54,11 @@ def panel_figure(width: float, height: float, **subplots):
     [8.0, 4.0]
     >>> plt.close(fig)
     """
-    import matplotlib
     import matplotlib.pyplot as plt
 
-    scale = max(1.0, matplotlib.rcParams["font.size"] / 11)  # set_style: 11 pt, x1.5 for a projector
+    from kamlab.plots.style import font_scale
+
+    scale = font_scale()
     return plt.subplots(figsize=(width * scale, height * scale), **subplots)
 
 
