@@ -108,7 +108,7 @@ def kernels(voila: subprocess.Popen) -> list[psutil.Process]:
     out = []
     for child in psutil.Process(voila.pid).children(recursive=True):
         try:
-            if "ipykernel_launcher" in " ".join(child.cmdline()):
+            if any(m in child.cmdline() for m in ("ipykernel_launcher", "kamlab.page_kernel")):
                 out.append(child)
         except psutil.Error:
             pass
@@ -132,17 +132,35 @@ def reap(voila: subprocess.Popen) -> None:
             pass
 
 
-def stop_kernel(voila: subprocess.Popen, kernel_id: str | None) -> None:
-    """Stop the kernel a page used (the pool's fresh kernels stay)."""
-    if not kernel_id:
-        return
-    for k in kernels(voila):
+def kernel_of(voila: subprocess.Popen, kernel_id: str | None) -> psutil.Process | None:
+    """The kernel process a page uses (its connection file is named after the kernel id)."""
+    for k in kernels(voila) if kernel_id else []:
         try:
             if any(kernel_id in part for part in k.cmdline()):
-                k.terminate()
-                k.wait(5)
-        except (psutil.Error, psutil.TimeoutExpired):
+                return k
+        except psutil.Error:
             pass
+    return None
+
+
+def memory_mb(kernel: psutil.Process | None) -> tuple[float, float, float]:
+    """A kernel's resident, proportional and unique memory (RSS, PSS, USS) in MB."""
+    try:
+        m = kernel.memory_full_info()
+    except (psutil.Error, AttributeError):
+        return float("nan"), float("nan"), float("nan")
+    return m.rss / 2**20, m.pss / 2**20, m.uss / 2**20
+
+
+def stop_kernel(voila: subprocess.Popen, kernel_id: str | None) -> None:
+    """Stop the kernel a page used (the pool's fresh kernels stay)."""
+    k = kernel_of(voila, kernel_id)
+    try:
+        if k:
+            k.terminate()
+            k.wait(5)
+    except (psutil.Error, psutil.TimeoutExpired):
+        pass
 
 
 def settle(voila: subprocess.Popen, timeout: float = 120) -> None:
@@ -181,7 +199,8 @@ def pct(values, q):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-async def time_to_interactive(browser, url: str, voila) -> float:
+async def time_to_interactive(browser, url: str, voila) -> tuple[float, tuple[float, float, float]]:
+    """Seconds from navigation to a usable page, and the memory of the page's kernel then."""
     ctx = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await ctx.new_page()
     t0 = time.perf_counter()
@@ -189,10 +208,11 @@ async def time_to_interactive(browser, url: str, voila) -> float:
     await page.wait_for_function(READY_JS, timeout=TIMEOUT_MS, polling=50)
     elapsed = time.perf_counter() - t0
     kernel_id = await page.evaluate(KERNEL_ID_JS)
+    memory = memory_mb(kernel_of(voila, kernel_id))
     await leave(page, ctx)
     stop_kernel(voila, kernel_id)
     settle(voila)
-    return elapsed
+    return elapsed, memory
 
 
 async def leave(page, ctx) -> None:
@@ -307,19 +327,26 @@ async def tti_table(browser, base: str, voila, pages: list[str], rounds: int, se
     returns the worst ratio."""
     await time_to_interactive(browser, base + YARDSTICK, voila)  # warm up the server and the disk cache
     tti = {p: [] for p in [YARDSTICK, *pages]}
+    mem = {p: [] for p in [YARDSTICK, *pages]}
     for _ in range(rounds):
         for p in pages:  # yardstick, page, yardstick, page, ...: drift hits both alike
-            tti[YARDSTICK].append(await time_to_interactive(browser, base + YARDSTICK, voila))
-            tti[p].append(await time_to_interactive(browser, base + p, voila))
+            for q in (YARDSTICK, p):
+                seconds, memory = await time_to_interactive(browser, base + q, voila)
+                tti[q].append(seconds)
+                mem[q].append(memory)
     y = statistics.median(tti[YARDSTICK])
     print(f"\n{section}. Time to interactive, {label}: medians of {rounds} rounds "
-          f"(yardstick {YARDSTICK}: {y:.2f} s)")
-    print(f"   {'page':45s} {'median s':>9s} {'ratio':>6s}  target <= 1.5x")
+          f"(yardstick {YARDSTICK}: {y:.2f} s), and the page kernel's memory once the page is usable")
+    print(f"   {'page':45s} {'median s':>9s} {'ratio':>6s}  target <= 1.5x   RSS / PSS / USS MB (max)")
     worst = 0.0
-    for p in pages:
+    for p in [YARDSTICK, *pages]:
         m = statistics.median(tti[p])
-        worst = max(worst, m / y)
-        print(f"   {Path(p).stem:45s} {m:9.2f} {m / y:6.2f}  {'ok' if m / y <= 1.5 else 'ABOVE'}")
+        rss, pss, uss = (max(v[i] for v in mem[p]) for i in range(3))
+        verdict = "" if p == YARDSTICK else ("ok   " if m / y <= 1.5 else "ABOVE")
+        if p != YARDSTICK:
+            worst = max(worst, m / y)
+        print(f"   {Path(p).stem:45s} {m:9.2f} {m / y:6.2f}  {verdict:5s}           "
+              f"{rss:4.0f} / {pss:4.0f} / {uss:4.0f}")
     print(f"   worst ratio {worst:.2f}")
     return worst
 

@@ -1,6 +1,9 @@
 """Every course notebook executes top to bottom, headless, with the shipped data and with a generated
 company (a second seed), within a time budget. Executed copies are kept under artifacts/executed/.
 
+The shipped-data run uses the app's page kernel (kamlab.page_kernel: no pyarrow, no debugpy), the
+second run JupyterLab's own kernel, so both kernels a participant meets run every page.
+
 The runs go two at a time (the machines have two cores); each gets papermill's per-cell timeout.
 """
 from __future__ import annotations
@@ -16,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 OUT = ROOT / "artifacts" / "executed"
 RUNS = {"shipped": {}, "seed7": {"seed": 7}}
+PAGE_KERNEL_RUNS = {"shipped"}
 CELL_TIMEOUT_S = 120      # one cell may take at most this long
 NOTEBOOK_BUDGET_S = 240   # a whole notebook (kernel start included) at most this long
 WORKERS = 2
@@ -25,8 +29,25 @@ pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 CASES = [(nb, run) for nb in NOTEBOOKS for run in RUNS]
 
 
+def _page_kernel_manager():
+    """A kernel manager that starts kernels as the Voila app does (voila.json's kernel spec manager)."""
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    from kamlab.page_kernel import PageKernelSpecManager
+
+    class PageKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _page_specs(self):
+            return PageKernelSpecManager(parent=self)
+
+    return PageKernelManager
+
+
 def _execute(nb: Path, run: str) -> dict:
     import papermill as pm
+
+    kernel = {"kernel_manager_class": _page_kernel_manager()} if run in PAGE_KERNEL_RUNS else {}
 
     OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / f"{nb.stem}--{run}.ipynb"
@@ -34,7 +55,7 @@ def _execute(nb: Path, run: str) -> dict:
     try:
         result = pm.execute_notebook(str(nb), str(target), parameters=RUNS[run], kernel_name="python3",
                                      cwd=str(nb.parent), execution_timeout=CELL_TIMEOUT_S,
-                                     progress_bar=False, log_output=False, report_mode=False)
+                                     progress_bar=False, log_output=False, report_mode=False, **kernel)
         error = None
     except Exception as err:  # noqa: BLE001 - reported by the test below, with the notebook's name
         result, error = None, err

@@ -1,6 +1,7 @@
 """The page header and the board panels, driven headlessly."""
 from __future__ import annotations
 
+import json
 import types
 
 import pytest
@@ -153,7 +154,49 @@ def test_a_preheated_page_applies_the_query_string_when_opened():
 def test_follow_request_does_nothing_outside_a_preheated_kernel(monkeypatch):
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     wb = app.workbench(seed=3)
-    wb.follow_request()  # returns at once, starts no thread
-    import threading
+    wb.follow_request()  # returns at once: there is no kernel loop here to wait on
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    with pytest.raises(AttributeError):  # in a preheated kernel it reaches for the kernel's loop
+        wb.follow_request()
 
-    assert not any(t.name == "kamlab-wait-for-request" for t in threading.enumerate())
+
+def test_a_preheated_page_applies_the_request_voila_sends(monkeypatch):
+    """The protocol of voila.utils.wait_for_request: one JSON message of request variables on the
+    websocket voila/query/<kernel id>, which the header then applies."""
+    import asyncio
+
+    from tornado.web import Application
+    from tornado.websocket import WebSocketHandler
+
+    asked = []
+
+    class Query(WebSocketHandler):
+        def open(self, kernel_id):
+            asked.append(kernel_id)
+            self.write_message(json.dumps({"QUERY_STRING": "presenter=1&scenario=rebates+up+50%25"}))
+
+    async def run():
+        server = Application([(r"/base/voila/query/(.*)", Query)]).listen(0, "127.0.0.1")
+        port = next(iter(server._sockets.values())).getsockname()[1]
+        monkeypatch.setenv("VOILA_APP_PORT", str(port))
+        monkeypatch.setenv("VOILA_SERVER_URL", "/base/")
+        monkeypatch.setenv("VOILA_KERNEL_ID", "k-42")
+        monkeypatch.setenv("QUERY_STRING", "")
+        wb = app.workbench(seed=3)
+        await wb.await_request()
+        server.stop()
+        return wb
+
+    wb = asyncio.run(run())
+    assert asked == ["k-42"]
+    assert wb.presenter.value and wb.scenario.value == "rebates up 50%"
+    wb.presenter.value = False
+
+
+def test_a_preheated_page_without_voila_keeps_its_defaults(monkeypatch, caplog):
+    import asyncio
+
+    monkeypatch.setenv("VOILA_APP_PORT", "1")  # nothing listens there
+    wb = app.workbench(seed=3)
+    asyncio.run(wb.await_request())
+    assert not wb.presenter.value and "keeps its defaults" in caplog.text

@@ -48,6 +48,30 @@ def _payback(cum: np.ndarray, flows: np.ndarray) -> float:
     return float("nan")
 
 
+def _irr(f: np.ndarray, t: np.ndarray) -> float:
+    """The lowest rate above -99% where NPV = 0: the first sign change of NPV on a grid up to 1,000%,
+    then bisection to the float resolution (a root in a bracket needs no more; bisection keeps
+    scipy.optimize, 23 MB, out of the app's page kernels). NaN when NPV never changes sign."""
+    def npv_at(r: float) -> float:
+        return float(np.sum(f / (1 + r) ** t))
+
+    grid = np.r_[-0.99, np.linspace(-0.9, 10, 200)]
+    vals = np.array([npv_at(g) for g in grid])
+    sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
+    if not len(sign):
+        return float("nan")
+    lo, hi, at_lo = grid[sign[0]], grid[sign[0] + 1], vals[sign[0]]
+    while (mid := (lo + hi) / 2) not in (lo, hi):
+        at_mid = npv_at(mid)
+        if at_mid == 0:
+            return float(mid)
+        if (at_mid > 0) == (at_lo > 0):
+            lo, at_lo = mid, at_mid
+        else:
+            hi = mid
+    return float(mid)
+
+
 def cashflow_metrics(cash_flows: Sequence[float] | pd.Series, rate: float) -> CashflowMetrics:
     """Payback, discounted payback, NPV and IRR of a relationship's cash flows.
 
@@ -71,16 +95,7 @@ def cashflow_metrics(cash_flows: Sequence[float] | pd.Series, rate: float) -> Ca
     t = np.arange(len(f))
     disc = f / (1 + rate) ** t
     cum, dcum = np.cumsum(f), np.cumsum(disc)
-    irr = float("nan")
-    if (f > 0).any() and (f < 0).any():
-        from scipy.optimize import brentq
-
-        npv_at = lambda r: float(np.sum(f / (1 + r) ** t))  # noqa: E731
-        grid = np.r_[-0.99, np.linspace(-0.9, 10, 200)]
-        vals = np.array([npv_at(g) for g in grid])
-        sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
-        if len(sign):
-            irr = float(brentq(npv_at, grid[sign[0]], grid[sign[0] + 1], xtol=1e-14))
+    irr = _irr(f, t) if (f > 0).any() and (f < 0).any() else float("nan")
     return CashflowMetrics(cash_flows=flows, rate=rate, cumulative=pd.Series(cum, index=flows.index),
                            discounted_cumulative=pd.Series(dcum, index=flows.index),
                            payback=_payback(cum, f), discounted_payback=_payback(dcum, disc),

@@ -9,6 +9,8 @@ redraw.
 from __future__ import annotations
 
 import html
+import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -25,6 +27,7 @@ __all__ = ["WorkbenchHeader", "workbench", "query_params", "dataset_tour", "boar
            "board_trainer_panel"]
 
 HOME = "00_welcome.ipynb"
+_log = logging.getLogger(__name__)
 
 _BASE_CSS = """<style>
 table.kamlab-table, table.kamlab-board { border-collapse: collapse; margin: 4px 0 12px 0; }
@@ -60,6 +63,14 @@ def query_params(query_string: str | None = None) -> dict[str, str]:
     """
     qs = os.environ.get("QUERY_STRING", "") if query_string is None else query_string
     return {k: v[-1] for k, v in parse_qs(qs, keep_blank_values=True).items()}
+
+
+def _voila_query_url() -> str:
+    """Where Voila tells a preheated kernel about its request (built as voila.utils.wait_for_request does)."""
+    env = os.environ.get
+    base = env("VOILA_WS_BASE_URL", env("VOILA_SERVER_URL", "/"))
+    return (f"{env('VOILA_WS_PROTOCOL', 'ws')}://{env('VOILA_APP_IP', '127.0.0.1')}:{env('VOILA_APP_PORT', '8866')}"
+            f"{base}voila/query/{env('VOILA_KERNEL_ID', '')}")
 
 
 def _truthy(value: str | None) -> bool:
@@ -170,26 +181,35 @@ class WorkbenchHeader(W.VBox):
 
         `make app` preheats pages (voila.json): Voila runs a page's notebook before anyone asks for it,
         so ``?presenter=1``, ``?scenario=...`` and ``?seed=...`` are unknown while it runs. This returns
-        at once and waits in a background thread for the request (`voila.utils.wait_for_request`); the
-        kernel's own loop then sets the header's controls and every panel redraws. It is a page's last
-        cell because widgets that change while Voila is still building the page can stall it in the
-        browser. Anywhere else (JupyterLab, a kernel started for the request) it does nothing: the query
-        string was read when the header was built.
+        at once; the kernel's own loop then waits for the request and sets the header's controls, and
+        every panel redraws. It is a page's last cell because widgets that change while Voila is still
+        building the page can stall it in the browser. Anywhere else (JupyterLab, a kernel started for
+        the request) it does nothing: the query string was read when the header was built.
         """
         if os.environ.get("VOILA_PREHEAT", "False") == "False":
             return
-        import threading
-
         from IPython import get_ipython
-        from voila.utils import wait_for_request
 
-        loop = get_ipython().kernel.io_loop  # widgets change on the kernel's own thread, never the waiter's
+        get_ipython().kernel.io_loop.add_callback(self.await_request)
 
-        def wait():
-            wait_for_request()
-            loop.add_callback(self.apply_query)
+    async def await_request(self) -> None:
+        """Wait for the request of a preheated page, then `apply_query`.
 
-        threading.Thread(target=wait, name="kamlab-wait-for-request", daemon=True).start()
+        Reads the request as `voila.utils.wait_for_request` does (one message on Voila's websocket
+        ``voila/query/<kernel id>``), but with the kernel's own tornado: importing voila.utils would load
+        Voila's server side (nbconvert, jupyter_server: about 30 MB) into every preheated kernel.
+        """
+        from tornado.websocket import websocket_connect
+
+        try:
+            conn = await websocket_connect(_voila_query_url(), connect_timeout=5)
+            message = await conn.read_message()
+        except Exception as err:  # noqa: BLE001 - the page still works, without its query string
+            _log.warning("no request info from Voila (%s); the page keeps its defaults", err)
+            return
+        if message:
+            os.environ.update(json.loads(message))
+            self.apply_query()
 
     def apply_query(self, query_string: str | None = None) -> None:
         """Set the header from a page address's query string (default: the QUERY_STRING variable)."""
