@@ -146,7 +146,7 @@ def test_voila_preheats_only_the_course_pages():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_page_applies_its_query_string_last(path):
     code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
-    assert "".join(code[-1]["source"]).startswith("wb.follow_request()")
+    assert "".join(code[-1]["source"]).startswith("wb.ready()")
 
 
 def test_voila_is_pinned_high_enough():

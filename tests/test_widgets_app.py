@@ -151,13 +151,20 @@ def test_a_preheated_page_applies_the_query_string_when_opened():
     wb.presenter.value = False
 
 
-def test_follow_request_does_nothing_outside_a_preheated_kernel(monkeypatch):
+def test_ready_waits_for_no_request_outside_a_preheated_kernel(monkeypatch):
+    import gc
+
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
     wb = app.workbench(seed=3)
-    wb.follow_request()  # returns at once: there is no kernel loop here to wait on
+    try:
+        wb.ready()  # returns at once: there is no kernel loop here to wait on
+        assert gc.get_freeze_count() > 0  # the built page left the collector's rounds
+    finally:
+        gc.unfreeze()  # the rest of the suite keeps a normal collector
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     with pytest.raises(AttributeError):  # in a preheated kernel it reaches for the kernel's loop
-        wb.follow_request()
+        wb.ready()
+    gc.unfreeze()
 
 
 def test_a_preheated_page_applies_the_request_voila_sends(monkeypatch):
