@@ -167,11 +167,18 @@ def test_ready_waits_for_no_request_outside_a_preheated_kernel(monkeypatch):
     gc.unfreeze()
 
 
+def _run_async(coroutine_function):
+    """Run a coroutine on a loop of its own (the browser tests may leave one running on this thread)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function())).result(timeout=30)
+
+
 def test_a_preheated_page_applies_the_request_voila_sends(monkeypatch):
     """The protocol of voila.utils.wait_for_request: one JSON message of request variables on the
     websocket voila/query/<kernel id>, which the header then applies."""
-    import asyncio
-
     from tornado.web import Application
     from tornado.websocket import WebSocketHandler
 
@@ -194,16 +201,14 @@ def test_a_preheated_page_applies_the_request_voila_sends(monkeypatch):
         server.stop()
         return wb
 
-    wb = asyncio.run(run())
+    wb = _run_async(run)
     assert asked == ["k-42"]
     assert wb.presenter.value and wb.scenario.value == "rebates up 50%"
     wb.presenter.value = False
 
 
 def test_a_preheated_page_without_voila_keeps_its_defaults(monkeypatch, caplog):
-    import asyncio
-
     monkeypatch.setenv("VOILA_APP_PORT", "1")  # nothing listens there
     wb = app.workbench(seed=3)
-    asyncio.run(wb.await_request())
+    _run_async(wb.await_request)
     assert not wb.presenter.value and "keeps its defaults" in caplog.text
