@@ -16,6 +16,8 @@
    each), both resident (RSS) and proportional (PSS: shared libraries split between the kernels that
    map them). Section 1 also reads the memory of each page's kernel once the page is usable.
 
+The server's log goes to $KAMLAB_BENCH_VOILA_LOG when it is set.
+
 Usage: .venv/bin/python benchmarks/bench_app.py [--rounds 3] [--clients 30] [--repeats 10]
        [--page 01_selection_matrix_workshop.ipynb] [--pages '0[0-2]*'] [--skip-load] [--skip-cold]
 """
@@ -88,6 +90,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+VOILA_LOG = os.environ.get("KAMLAB_BENCH_VOILA_LOG")  # a file for the server's log (default: discarded)
+
+
 def start_voila(port: int, board: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "KAMLAB_BOARD": str(board)}
     env.pop("QUERY_STRING", None)
@@ -95,7 +100,8 @@ def start_voila(port: int, board: Path, *extra: str) -> subprocess.Popen:
                    stdout=subprocess.DEVNULL)  # as `make app` does
     proc = subprocess.Popen([sys.executable, "-m", "voila", ".", "--no-browser", f"--port={port}",
                              "--Voila.ip=127.0.0.1", *extra], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL,
+                            stderr=open(VOILA_LOG, "a") if VOILA_LOG else subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         with socket.socket() as s:
