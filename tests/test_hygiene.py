@@ -121,6 +121,9 @@ def test_voila_json_is_safe_for_a_classroom():
     assert conf["VoilaConfiguration"]["strip_sources"] is True
     assert conf["VoilaConfiguration"]["show_tracebacks"] is False
     assert 0 < conf["VoilaExecutor"]["timeout"] <= 300
+    # nbclient drops a cell's outputs that arrive over iopub_timeout after its reply (4 s by default):
+    # with 30 pages starting at once on two cores, whole pages came up without their widgets
+    assert conf["VoilaExecutor"]["iopub_timeout"] >= 30
     assert conf["MappingKernelManager"]["cull_idle_timeout"] > 0
     assert conf["MappingKernelManager"]["cull_interval"] > 0
 
