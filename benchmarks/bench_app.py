@@ -8,8 +8,8 @@
    the second participant who opens the same page at the same moment).
 2. Control-to-updated-output latency in the browser: the first slider (or dropdown) on each unit page
    is moved one step away and back, repeatedly; from the key press (or change event) to the first
-   change of what the page shows
-   (target: p95 under 250 ms).
+   change of what the page shows, and to its last change before half a second of quiet (the output
+   complete; target: p95 under 250 ms).
 3. Classroom: 30 concurrent loads of the selection workshop page on loopback, each bounded to five
    minutes from request to usable page; how many rendered, p50/p95 time (and how much of it was the
    page's HTML and how much the widgets after it), and the memory of every kernel (target: under 150 MB
