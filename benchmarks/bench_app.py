@@ -313,27 +313,15 @@ async def classroom(browser, url: str, clients: int, voila) -> dict:
     t0 = time.perf_counter()
     results = await asyncio.gather(*(one(c) for c in contexts))
     wall = time.perf_counter() - t0
-    rss, pss, uss = [], [], []
-    for k in kernels(voila):
-        if k.pid in already:
-            continue
-        try:
-            m = k.memory_full_info()
-        except psutil.Error:
-            continue
-        rss.append(m.rss / 2**20)
-        pss.append(m.pss / 2**20)
-        uss.append(m.uss / 2**20)
+    measured = [memory_mb(k) for k in kernels(voila) if k.pid not in already]
+    rss, pss, uss = ([m[i] for m in measured if m[i] == m[i]] for i in range(3))  # m == m: not NaN (gone)
     await asyncio.gather(*(leave(p, c) for p, c in pages))
     reap(voila)
     ok = [t for t, good in results if good]
     return {"clients": clients, "rendered": len(ok), "wall": wall, "p50": pct(ok, 0.5), "p95": pct(ok, 0.95),
             "load_p50": pct([a for a, _ in phases], 0.5), "widgets_p50": pct([b for _, b in phases], 0.5),
-            "why": sorted(set(why)), "kernels": len(rss), "rss_median": statistics.median(rss) if rss else float("nan"),
-            "rss_max": max(rss) if rss else float("nan"),
-            "pss_median": statistics.median(pss) if pss else float("nan"),
-            "pss_max": max(pss) if pss else float("nan"),
-            "uss_median": statistics.median(uss) if uss else float("nan")}
+            "why": sorted(set(why)), "kernels": len(rss), "rss_median": pct(rss, 0.5), "rss_max": pct(rss, 1.0),
+            "pss_median": pct(pss, 0.5), "pss_max": pct(pss, 1.0), "uss_median": pct(uss, 0.5)}
 
 
 async def tti_table(browser, base: str, voila, pages: list[str], rounds: int, section: str, label: str) -> float:
