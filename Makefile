@@ -23,8 +23,9 @@ app: bootstrap
 lab: bootstrap
 	$(BIN)/jupyter lab notebooks
 
-## test: bootstrap (plus Debian's Chromium for the browser tests), then the whole suite
+## test: bootstrap (plus Debian's Chromium for the browser tests), lint (ruff), then the whole suite
 test: bootstrap browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 ## bootstrap: .venv with the pinned dependencies (constraints.txt) and kamlab, editable

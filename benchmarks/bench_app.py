@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import resource
 import socket
@@ -34,8 +35,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import functools
 
 import psutil
 
@@ -302,7 +301,8 @@ async def classroom(browser, url: str, clients: int, voila) -> dict:
             loaded = time.perf_counter() - t0
             await page.wait_for_function(READY_JS, timeout=max(1, CLASSROOM_BOUND_S - loaded) * 1000, polling=250)
             phases.append((loaded, time.perf_counter() - t0 - loaded))
-            errors = page.locator('[data-mime-type="application/vnd.jupyter.stderr"], .kamlab-error, .jp-OutputArea-output .error')
+            errors = page.locator(
+                '[data-mime-type="application/vnd.jupyter.stderr"], .kamlab-error, .jp-OutputArea-output .error')
             if await errors.count():
                 why.append((await errors.first.inner_text())[:120].replace("\n", " "))
             return time.perf_counter() - t0, await errors.count() == 0

@@ -14,7 +14,8 @@ import pandas as pd
 from kamlab.data import DataError, Dataset
 
 __all__ = [
-    "share_of_wallet", "account_share_of_wallet", "cross_sell_opportunities", "rank_opportunities", "wallet_allocation_share", "PriceVolumeMix",
+    "share_of_wallet", "account_share_of_wallet", "cross_sell_opportunities", "rank_opportunities",
+    "wallet_allocation_share", "PriceVolumeMix",
     "price_volume_mix", "period_price_volume_mix", "Initiative", "JBPValue", "jbp_value",
 ]
 
@@ -274,7 +275,8 @@ def period_price_volume_mix(ds: Dataset, *, years: tuple[int, int] | None = None
     b = g.loc[y1] if y1 in g.index.get_level_values(0) else g.iloc[:0].droplevel(0)
     items = a.index.union(b.index)
     a, b = a.reindex(items, fill_value=0.0), b.reindex(items, fill_value=0.0)
-    up = lambda f: (f["value"] / f["quantity"].where(f["quantity"] > 0)).fillna(0.0)
+    def up(f):
+        return (f["value"] / f["quantity"].where(f["quantity"] > 0)).fillna(0.0)
     r = price_volume_mix(up(a), a["quantity"], up(b), b["quantity"], items=list(items))
     return PriceVolumeMix(r.total, r.price, r.volume, r.mix, r.by_item, measure=measure)
 

@@ -402,8 +402,8 @@ def _date(s, lines, label, where, date_format, problems):
     if bad_cats.any():
         bad = text.isin(text.cat.categories[bad_cats]).to_numpy()
         problems.append(data._problem(label, where, lines[bad], s[bad], "unreadable dates",
-                                      f"write dates as ISO yyyy-mm-dd (optionally with hh:mm:ss), or give their "
-                                      f"format: --assume date_format=%d/%m/%Y"))
+                                      "write dates as ISO yyyy-mm-dd (optionally with hh:mm:ss), or give their "
+                                      "format: --assume date_format=%d/%m/%Y"))
         return None
     codes = text.cat.codes.to_numpy()
     values = parsed.normalize().to_numpy()

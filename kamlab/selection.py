@@ -22,7 +22,8 @@ from kamlab.schema import RELATIONSHIP_STAGES
 __all__ = [
     "CRITERIA", "COST_CRITERIA", "REVENUE_ONLY", "PROFIT_AND_POTENTIAL", "RANDOM_INDEX",
     "account_features", "score", "compare_rankings", "RankingComparison", "critical_weight_changes",
-    "criteria_table", "five_accounts_example", "rank_stability", "ahp_weights", "AHPResult", "portfolio_matrix", "ATTRACTIVENESS", "STRENGTH",
+    "criteria_table", "five_accounts_example", "rank_stability", "ahp_weights", "AHPResult",
+    "portfolio_matrix", "ATTRACTIVENESS", "STRENGTH",
 ]
 
 #: The selection criteria `account_features` returns: name -> (label, higher_is_better).
@@ -532,7 +533,8 @@ def portfolio_matrix(scored: pd.DataFrame, *, attractiveness=ATTRACTIVENESS, str
     """Place accounts on account attractiveness vs the supplier's relative strength.
 
     `attractiveness` and `strength` are each a column name (used as is) or a dict of criterion weights
-    (scored 0-10 with `score`, rank-normalised so that one whale does not squash everyone else). Quadrants follow McDonald, Millman & Rogers (1997): strategic
+    (scored 0-10 with `score`, rank-normalised so that one whale does not squash everyone else).
+    Quadrants follow McDonald, Millman & Rogers (1997): strategic
     (high/high, invest), star (attractive, weak position: build), status (strong position in a less
     attractive account: maintain), streamline (low/low: minimise). `split` is the boundary on both
     axes (5 on the 0-10 scale, or "median"). The Millman & Wilson directional policy splits each axis

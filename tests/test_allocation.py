@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kamlab import allocation as al, value
+from kamlab import allocation as al
+from kamlab import value
 from kamlab.data import DataError
 from kamlab.plots import allocation as pal
 

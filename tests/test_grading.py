@@ -26,7 +26,8 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("ex*.ipynb"))
 # --- authoring and assign --------------------------------------------------------------------------------
 
 def test_strip_solution_keeps_indentation_and_sets_answers_to_none():
-    src = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n### BEGIN SOLUTION\nq1 = f()\nq2 = 3\n### END SOLUTION"
+    src = ("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n"
+           "### BEGIN SOLUTION\nq1 = f()\nq2 = 3\n### END SOLUTION")
     assert authoring.strip_solution(src, ["q1", "q2"]) == (
         "def f():\n    ...  # your code here\nq1 = None  # your code here\nq2 = None  # your code here")
 
@@ -46,7 +47,8 @@ def test_mark_scheme_removed():
 
 def test_spec_rejects_unknown_kinds_and_duplicate_names():
     with pytest.raises(DataError):
-        authoring.read_spec({"metadata": {"kamlab": {"assignment": "x", "answers": [{"name": "a", "points": 1, "kind": "blob"}]}}})
+        authoring.read_spec(
+            {"metadata": {"kamlab": {"assignment": "x", "answers": [{"name": "a", "points": 1, "kind": "blob"}]}}})
     with pytest.raises(DataError):
         authoring.read_spec({"metadata": {"kamlab": {"assignment": "x", "answers": [{"name": "a", "points": 1}],
                                                      "written": [{"name": "a", "points": 1}]}}})
@@ -271,6 +273,7 @@ def test_feedback_page_escapes_and_summarises(tmp_path):
 
 def test_plot_score_distribution_draws_bars():
     import matplotlib.pyplot as plt
+
     from kamlab.grading.feedback import plot_score_distribution
 
     fig, ax = plt.subplots()

@@ -19,7 +19,7 @@ import pytest
 
 from kamlab.grading import authoring
 from kamlab.grading.assign import make_exercise
-from kamlab.grading.grade import expected_answers, grade, _limits
+from kamlab.grading.grade import _limits, expected_answers, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "tests" / "submissions" / "_solutions" / "ex00_demo.ipynb"

@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 import pytest
+from test_rationalization import make_ds
 
 from kamlab import growth as gr
 from kamlab.data import DataError
-from test_rationalization import make_ds
 
 
 @pytest.fixture

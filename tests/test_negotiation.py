@@ -194,6 +194,7 @@ def test_deal_terms_for_account_from_last_year():
 # ------------------------------------------------------------------------------------------------- plots
 def test_plot_breakeven_draws_one_curve_per_margin():
     import matplotlib.pyplot as plt
+
     from kamlab.plots.negotiation import plot_breakeven
 
     fig, ax = plt.subplots()
@@ -208,6 +209,7 @@ def test_plot_breakeven_draws_one_curve_per_margin():
 
 def test_plot_escalator_bars_and_level_line():
     import matplotlib.pyplot as plt
+
     from kamlab.plots.negotiation import plot_escalator
 
     s = ng.escalator_schedule(100.0, 4, escalator=0.05, discount_rate=0.1)
@@ -220,6 +222,7 @@ def test_plot_escalator_bars_and_level_line():
 
 def test_plot_give_get_waterfall_ends_at_deal_margin():
     import matplotlib.pyplot as plt
+
     from kamlab.plots.negotiation import plot_give_get
 
     e = (ng.Deal().give("price", -0.03, trade="v").get("volume", 0.1, trade="v").give("payment_days", 30)
@@ -234,6 +237,7 @@ def test_plot_give_get_waterfall_ends_at_deal_margin():
 
 def test_plot_negotiation_history():
     import matplotlib.pyplot as plt
+
     from kamlab import roleplay as rp
     from kamlab.plots.negotiation import plot_negotiation
 
@@ -252,6 +256,7 @@ def test_plot_negotiation_history():
 
 def test_sla_cost_curve_and_plot():
     import matplotlib.pyplot as plt
+
     from kamlab.plots.negotiation import plot_sla_cost
 
     curve = ng.sla_cost_curve([0.85, 0.95, 0.99], 5_000, demand_mean=1000, demand_sd=150, capacity_unit_cost=40)

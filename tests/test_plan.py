@@ -7,10 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kamlab import data, plan as kplan
-from kamlab.plots.rationalization import plan_page
+from kamlab import data
+from kamlab import plan as kplan
 from kamlab.cli import main
 from kamlab.data import DataError
+from kamlab.plots.rationalization import plan_page
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,12 +5,11 @@ import json
 import types
 
 import pytest
+from test_scenarios import toy_dataset
 
 from kamlab import board, data, scenarios
 from kamlab.widgets import app
 from kamlab.widgets.common import Workbench
-
-from test_scenarios import toy_dataset
 
 
 @pytest.fixture()

@@ -7,7 +7,6 @@ from panel_capture import Capture
 from kamlab import growth
 from kamlab.widgets import growth as wg
 
-
 _capture: Capture | None = None
 
 

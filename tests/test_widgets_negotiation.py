@@ -10,7 +10,6 @@ from kamlab import roleplay as rp
 from kamlab.widgets import negotiation as wn
 from kamlab.widgets.common import Workbench
 
-
 SHOWN: dict[int, list] = {}
 
 

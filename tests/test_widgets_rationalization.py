@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 from panel_capture import Capture
+from test_rationalization import make_ds
 
 from kamlab.widgets import rationalization as wr
 from kamlab.widgets.common import Workbench
-from test_rationalization import make_ds
-
 
 _capture: Capture | None = None
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kamlab import selection as sel, widgets
+from kamlab import selection as sel
+from kamlab import widgets
 from kamlab.widgets.common import Workbench
 
 

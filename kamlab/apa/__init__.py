@@ -36,8 +36,14 @@ from __future__ import annotations
 from kamlab.apa.cashflow import CashflowMetrics, cashflow_metrics, relationship_cashflow
 from kamlab.apa.leaks import LEAK_RULES, profit_leaks
 from kamlab.apa.matrix import QUADRANTS, CostToServeMatrix, cost_to_serve_matrix
-from kamlab.apa.pnl import (DEFAULT_COST_OF_CAPITAL, MONEY_COLUMNS, account_pnl, pnl_totals, with_activity_rates,
-                            worked_example)
+from kamlab.apa.pnl import (
+                            DEFAULT_COST_OF_CAPITAL,
+                            MONEY_COLUMNS,
+                            account_pnl,
+                            pnl_totals,
+                            with_activity_rates,
+                            worked_example,
+)
 from kamlab.apa.tdabc import TDABCResult, tdabc
 from kamlab.apa.waterfall import PocketPriceBand, Waterfall, pocket_price_band, price_waterfall, waterfall_by_account
 from kamlab.apa.whale import WhaleSummary, whale_curve, whale_summary

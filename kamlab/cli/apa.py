@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+
 def register(sub) -> None:
     """Add this area's commands to the `kamlab` parser."""
     p = sub.add_parser("apa", help="write the account P&L, waterfall by account and profit leaks",

@@ -110,7 +110,7 @@ def _check(sol: Path, spec: authoring.Spec, runs: dict) -> AssignmentCheck:
         problems.append(f"the solution raises in cells {[e[0] for e in solution.errors]}")
     ex_points = 0.0
     if runs["exercise"] is None:
-        problems.append(f"the exercise is missing: run `kamlab assign`")
+        problems.append("the exercise is missing: run `kamlab assign`")
     else:
         exercise = runs["exercise"].result()
         ex_points = _auto_total(score(spec, expected, exercise))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from kamlab import allocation, value

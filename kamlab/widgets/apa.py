@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from kamlab import apa, scenarios

@@ -315,8 +315,8 @@ def board_save_panel(selection_panel, *, board_path: str | Path | None = None) -
 
     def _save(_=None):
         try:
-            weights = dict(getattr(selection_panel, "weights"))
-            top = list(getattr(selection_panel, "top_list"))
+            weights = dict(selection_panel.weights)
+            top = list(selection_panel.top_list)
             board.save(group.value, weights, top, path=board_path)
         except (ValueError, KeyError, TypeError, OSError) as err:
             status.value = (f'<span class="kamlab-error" style="color:#c62828"><b>Not saved:</b> '
@@ -333,7 +333,8 @@ def board_save_panel(selection_panel, *, board_path: str | Path | None = None) -
 
 def board_trainer_panel(*, board_path: str | Path | None = None) -> W.VBox:
     """The trainer's view of the board: the groups' key-account lists side by side, agreement per
-    account, and the consensus list (Borda count). Attributes: `refresh_button`, `clear_button`, `confirm`, `out` (HTML), `redraw()`."""
+    account, and the consensus list (Borda count).
+    Attributes: `refresh_button`, `clear_button`, `confirm`, `out` (HTML), `redraw()`."""
     refresh = W.Button(description="Refresh", icon="refresh", layout=W.Layout(width="120px"))
     clear = W.Button(description="Clear the board", icon="trash", button_style="danger",
                      layout=W.Layout(width="160px"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import inspect
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 
-from kamlab import growth, plan as kplan
+from kamlab import growth
+from kamlab import plan as kplan
 from kamlab.data import Dataset
 from kamlab.plots.growth import plot_cross_sell, plot_jbp, plot_share_of_wallet
 from kamlab.plots.style import money, percent

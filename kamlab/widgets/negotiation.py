@@ -10,14 +10,12 @@ from __future__ import annotations
 import html
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
 
 from kamlab import negotiation as ng
 from kamlab import roleplay as rp
 from kamlab.data import DataError
-from kamlab.plots.negotiation import (plot_breakeven, plot_escalator, plot_give_get, plot_negotiation,
-                                      plot_sla_cost)
+from kamlab.plots.negotiation import plot_breakeven, plot_escalator, plot_give_get, plot_negotiation, plot_sla_cost
 from kamlab.plots.style import percent
 from kamlab.widgets.common import as_workbench, panel_figure, refresh, show_figure
 

@@ -6,13 +6,20 @@ import html
 from pathlib import Path
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML
 
-from kamlab import apa, plan as kplan, rationalization as rz, scenarios
-from kamlab.plots.rationalization import (plan_charts, plan_page, plot_margin_trend, plot_simulation,
-                                          plot_stranded_costs, plot_violations)
+from kamlab import apa, scenarios
+from kamlab import plan as kplan
+from kamlab import rationalization as rz
+from kamlab.plots.rationalization import (
+    plan_charts,
+    plan_page,
+    plot_margin_trend,
+    plot_simulation,
+    plot_stranded_costs,
+    plot_violations,
+)
 from kamlab.plots.style import PALETTE, money
 from kamlab.widgets.common import as_workbench, panel_figure, refresh, show_figure
 
