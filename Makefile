@@ -11,17 +11,14 @@ export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
 ## app: bootstrap, then serve the workbench with Voila on http://127.0.0.1:$(PORT)
 ##      classroom on a LAN: make app HOST=0.0.0.0 TOKEN=<secret>  (a token is required off loopback)
 ##      projector: make app PRESENTER=1  (every page in presenter mode)
+##      without make (Windows, macOS): kamlab app [--host H --token T --presenter]
 app: bootstrap
-	@host='$(or $(HOST),127.0.0.1)'; \
-	if [ "$$host" != 127.0.0.1 ] && [ "$$host" != localhost ] && [ -z '$(TOKEN)' ]; then \
-	  echo "Serving on $$host lets anyone on the network in: add a token, e.g. make app HOST=$$host TOKEN=\$$(openssl rand -hex 8)"; \
-	  exit 2; fi; \
-	$(BIN)/python -m compileall -q kamlab >/dev/null; \
-	KAMLAB_PRESENTER='$(PRESENTER)' $(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=$$host $(if $(TOKEN),--Voila.token='$(TOKEN)')
+	$(BIN)/kamlab app --port=$(PORT) $(if $(HOST),--host='$(HOST)') $(if $(TOKEN),--token='$(TOKEN)') \
+	  $(if $(filter 1 true yes on,$(PRESENTER)),--presenter)
 
-## lab: bootstrap, then open the notebooks in JupyterLab
+## lab: bootstrap, then open the notebooks in JupyterLab (without make: `kamlab lab`)
 lab: bootstrap
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/kamlab lab
 
 ## test: bootstrap (plus Debian's Chromium for the browser tests), lint (ruff), then the whole suite
 test: bootstrap browser

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kamlab._lazy import lazy_namespace
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _SUBMODULES = (
     "schema", "data", "importer", "synth",                      # data
