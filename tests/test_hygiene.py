@@ -168,29 +168,86 @@ def _req(spec: str) -> tuple[str, str]:
     return re.sub(r"[-_.]+", "-", m.group(1)).lower(), m.group(2).replace(" ", "").replace("==", "=")
 
 
-def test_environment_yml_matches_pyproject():
+DEV_TOOLS = {"pytest", "nbval", "playwright", "pytest-playwright", "duckdb", "ruff"}
+
+
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _conda_env(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The conda dependencies of an environment file (name -> version spec), and its pip lines."""
     import yaml
 
-    env_file = ROOT / "environment.yml"
-    if not env_file.exists():
-        if os.environ.get("CI"):
-            pytest.fail("environment.yml is missing")
-        pytest.skip("environment.yml not written yet")
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = dict(_req(d) for d in project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        wanted.update(_req(d) for d in extra)
-    env = yaml.safe_load(env_file.read_text())
-    have = {}
-    for dep in env["dependencies"]:
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing")
+    have, pip = {}, []
+    for dep in yaml.safe_load(path.read_text())["dependencies"]:
         if isinstance(dep, dict):  # the pip: section installs kamlab itself
+            pip += dep["pip"]
             continue
         name, spec = _req(dep)
-        if name not in ("python", "pip"):
-            have[name] = spec
-    assert have == wanted, (f"only in environment.yml: {sorted(set(have) - set(wanted))}; "
+        have[name] = spec
+    return have, pip
+
+
+def _compare(have: dict, wanted: dict, what: str) -> None:
+    assert have == wanted, (f"only in {what}: {sorted(set(have) - set(wanted))}; "
                             f"only in pyproject.toml: {sorted(set(wanted) - set(have))}; "
                             f"different versions: {sorted(k for k in have if k in wanted and have[k] != wanted[k])}")
+
+
+def test_environment_yml_is_the_participants_and_matches_pyproject():
+    """What a participant needs for the notebooks and the app, and no test tools."""
+    have, pip = _conda_env(ROOT / "environment.yml")
+    python = have.pop("python"), have.pop("pip")
+    _compare(have, dict(_req(d) for d in _project()["dependencies"]), "environment.yml")
+    assert not DEV_TOOLS & set(have)
+    assert pip == ["-c constraints.txt", "-e ."], pip
+    assert python[0] == "=3.11"
+
+
+def test_environment_dev_yml_adds_the_dev_extra():
+    project = _project()
+    wanted = dict(_req(d) for d in project["dependencies"])
+    wanted.update(_req(d) for d in project["optional-dependencies"]["dev"])
+    have, pip = _conda_env(ROOT / "environment-dev.yml")
+    del have["python"], have["pip"]
+    _compare(have, wanted, "environment-dev.yml")
+    assert DEV_TOOLS <= set(have)
+    assert pip == ["-c constraints.txt", "-e .[dev]"], pip
+
+
+def test_dev_tools_are_only_in_the_dev_extra():
+    assert not DEV_TOOLS & {_req(d)[0] for d in _project()["dependencies"]}
+    assert DEV_TOOLS <= {_req(d)[0] for d in _project()["optional-dependencies"]["dev"]}
+
+
+def test_binder_uses_the_participant_environment_and_opens_the_welcome_page():
+    binder, pip = _conda_env(ROOT / "binder" / "environment.yml")
+    participant, _ = _conda_env(ROOT / "environment.yml")
+    assert binder == participant and not pip, "binder/environment.yml: environment.yml without its pip section"
+    post = ROOT / "binder" / "postBuild"
+    assert os.access(post, os.X_OK), "binder/postBuild must be executable"
+    assert re.search(r"^python -m pip install --no-deps -e \.$", post.read_text(), re.M)
+    links = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+", (ROOT / "README.md").read_text())
+    assert links, "README.md has no Binder link"
+    for link in links:
+        target = re.search(r"(?:labpath|urlpath)=([^&)]+)", link).group(1)
+        path = target.replace("%2F", "/").removeprefix("voila/render/")
+        assert (ROOT / path).is_file(), f"the Binder link opens {path}, which does not exist"
+    assert any("00_welcome.ipynb" in link for link in links)
+
+
+def test_pre_commit_runs_the_pinned_ruff_and_strips_notebooks():
+    import yaml
+
+    conf = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    repos = {r["repo"].rsplit("/", 1)[1]: r for r in conf["repos"]}
+    pinned = re.search(r"^ruff==(\S+)$", (ROOT / "constraints.txt").read_text(), re.M).group(1)
+    assert repos["ruff-pre-commit"]["rev"] == f"v{pinned}", "the hook's ruff is the ruff make test runs"
+    assert {h["id"] for h in repos["ruff-pre-commit"]["hooks"]} >= {"ruff"}
+    assert {h["id"] for h in repos["nbstripout"]["hooks"]} == {"nbstripout"}
 
 
 def _kamlab_imports(path: Path) -> set[str]:
