@@ -9,7 +9,7 @@ until a plot or a panel is asked for.
 """
 from __future__ import annotations
 
-from kamlab._lazy import lazy_namespace
+from kamlab._lazy import attach
 
 __version__ = "0.2.0"
 
@@ -19,5 +19,4 @@ _SUBMODULES = (
     "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export",
     "plots", "widgets", "grading", "cli",                        # presentation and tools
 )
-__getattr__, __dir__, _ = lazy_namespace(__name__, {name: () for name in _SUBMODULES})
-__all__ = list(_SUBMODULES)
+__getattr__, __dir__, __all__ = attach(__name__, submodules=_SUBMODULES)

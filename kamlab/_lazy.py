@@ -1,18 +1,69 @@
-"""Lazy package namespaces: a name is imported from its submodule the first time it is used.
+"""kamlab's one lazy-import mechanism: scientific-python's `lazy_loader` pattern (SPEC 1), in house.
 
-A Voila page pays for every module its kernel imports (time to interactive, memory per kernel), so a
-page that shows one unit should not import the other six. Each package lists its names by submodule;
-`tests/test_lazy.py` holds those lists equal to the submodules' `__all__`.
+A package's ``__init__`` says which names live in which submodule::
+
+    __getattr__, __dir__, __all__ = attach(__name__, submodules=[...], submod_attrs={"unit": ["name", ...]})
+
+and a name is imported from its submodule the first time it is used. A Voila page pays for every module
+its kernel imports (time to interactive, memory per kernel), so a page that shows one unit should not
+import the other six.
+
+`attach` has `lazy_loader.attach`'s signature and behaviour, so ``import lazy_loader as lazy; lazy.attach``
+could replace it line for line. It is kept in house because it is twenty lines and adds one rule
+lazy_loader leaves to its users: a re-exported name never equals a submodule's name. The import system
+sets a submodule as an attribute of its package when it is first imported (``import kamlab.grading.grade``
+did, in the command line), so such a name is the function on one access and the module on the next.
+
+`kamlab.apa` keeps plain imports: all its concept modules cost about 7 ms beyond pandas and
+`kamlab.data`, which any of them needs (``python -X importtime -c "import kamlab.apa"``).
 """
 from __future__ import annotations
 
 import importlib
 
+__all__ = ["attach", "lazy_namespace"]
+
+
+def attach(package_name: str, submodules=None, submod_attrs=None):
+    """`(__getattr__, __dir__, __all__)` for a package whose `submodules` load, and whose
+    ``submod_attrs[unit]`` names are imported from ``package_name.unit``, on first use.
+
+    Examples
+    --------
+    >>> getattr_, dir_, all_ = attach("json", submodules=["decoder"], submod_attrs={"decoder": ["JSONDecodeError"]})
+    >>> getattr_("JSONDecodeError").__name__, getattr_("decoder").__name__, all_
+    ('JSONDecodeError', 'json.decoder', ['JSONDecodeError', 'decoder'])
+    >>> attach("json", submodules=["decoder"], submod_attrs={"decoder": ["decoder"]})
+    Traceback (most recent call last):
+    ...
+    ValueError: json: 'decoder' is both a submodule and a name re-exported from one; rename the export
+    """
+    submodules = set(submodules or ())
+    where = {name: unit for unit, names in (submod_attrs or {}).items() for name in names}
+    clash = sorted(submodules & set(where) | {n for n, unit in where.items() if n == unit})
+    if clash:
+        raise ValueError(f"{package_name}: {clash[0]!r} is both a submodule and a name re-exported from one; "
+                         f"rename the export")
+    names = sorted(submodules | set(where))
+
+    def __getattr__(name: str):
+        if name in submodules:
+            return importlib.import_module(f"{package_name}.{name}")
+        if name in where:
+            return getattr(importlib.import_module(f"{package_name}.{where[name]}"), name)
+        raise AttributeError(f"module {package_name!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return list(names)
+
+    return __getattr__, __dir__, list(names)
+
 
 def lazy_namespace(package: str, exports: dict[str, tuple[str, ...]]):
-    """`(__getattr__, __dir__, __all__)` for `package`, whose submodule `unit` defines `exports[unit]`.
+    """`attach` for a package whose every submodule is listed in `exports`; `__all__` is the names only.
 
-    A submodule's own name (``kamlab.plots.apa``) resolves to the submodule.
+    Kept so that `kamlab.plots` and `kamlab.widgets` (and branches written against this name) need no
+    change; new code calls `attach`.
 
     Examples
     --------
@@ -20,16 +71,5 @@ def lazy_namespace(package: str, exports: dict[str, tuple[str, ...]]):
     >>> getattr_("JSONDecodeError").__name__, all_
     ('JSONDecodeError', ['JSONDecodeError'])
     """
-    where = {name: unit for unit, names in exports.items() for name in names}
-
-    def __getattr__(name: str):
-        if name in where:
-            return getattr(importlib.import_module(f"{package}.{where[name]}"), name)
-        if name in exports:
-            return importlib.import_module(f"{package}.{name}")
-        raise AttributeError(f"module {package!r} has no attribute {name!r}")
-
-    def __dir__() -> list[str]:
-        return sorted({*where, *exports})
-
-    return __getattr__, __dir__, list(where)
+    getattr_, dir_, _ = attach(package, submodules=exports, submod_attrs=exports)
+    return getattr_, dir_, sorted({name for names in exports.values() for name in names})
