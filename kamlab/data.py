@@ -98,7 +98,7 @@ def _raise(problems: list[Problem]) -> None:
         raise DataError(head + "\n".join(f"- {p}" for p in problems[:12]), problems)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
     """The tables of one company: accounts, products, order_lines, activities, activity_rates,
     payments, wallets (see datasets/README.md for the data dictionary), plus `meta` (name, currency,

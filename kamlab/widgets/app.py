@@ -152,8 +152,6 @@ class WorkbenchHeader(W.VBox):
         except (ValueError, KeyError, TypeError) as err:
             self._show_error(err)
             return
-        # fresh table objects, so the Workbench always announces the change (Dataset == compares tables)
-        ds = ds.replace(**{k: t.copy(deep=False) for k, t in ds.tables().items()})
         self.workbench.dataset = ds
         self.summary.value = _summary(ds)
 
