@@ -80,17 +80,7 @@ def _pnl(ds: Dataset, **kw) -> pd.DataFrame:
     """kamlab.apa.account_pnl with the keys as plain columns named account_id (and period)."""
     from kamlab import apa
 
-    pnl = apa.account_pnl(ds, **kw)
-    names = [n for n in pnl.index.names if n is not None]
-    pnl = pnl.reset_index() if names else pnl.reset_index(drop=True)
-    if "account_id" not in pnl and "account" in pnl:
-        pnl = pnl.rename(columns={"account": "account_id"})
-    if kw.get("period") and "period" not in pnl:
-        cands = [c for c in pnl.columns if c not in ("account_id", "product_line") and
-                 (str(pnl[c].dtype).startswith(("period", "datetime")) or c in ("quarter", "year", "date"))]
-        if not cands:
-            raise DataError("kamlab.apa.account_pnl(period=...) returned no period column")
-        pnl = pnl.rename(columns={cands[0]: "period"})
+    pnl = apa.account_pnl(ds, **kw).reset_index()  # index: account_id (and period)
     if "period" in pnl:
         pnl["period"] = pnl["period"].astype(str)
     return pnl

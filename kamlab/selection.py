@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlab.apa import account_pnl
 from kamlab.data import DataError, Dataset
 from kamlab.schema import RELATIONSHIP_STAGES
 
@@ -97,31 +98,11 @@ def five_accounts_example() -> tuple[pd.DataFrame, dict]:
 # --------------------------------------------------------------------------------------------- features
 
 def _pnl(ds: Dataset) -> pd.DataFrame:
-    """Per-account invoice revenue, pocket revenue, gross margin, cost-to-serve and net margin.
-
-    Uses `kamlab.apa.account_pnl` (issue 3); without it, a minimal aggregation (no terms cost)."""
-    try:
-        from kamlab.apa import account_pnl
-    except ImportError:  # the APA engine is not there: a minimal aggregation of the same columns
-        account_pnl = None
-    if account_pnl is not None:
-        coc = ds.meta.get("cost_of_capital")  # a "cost of capital up" scenario puts it in meta
-        pnl = account_pnl(ds) if coc is None else account_pnl(ds, cost_of_capital=coc)
-        if "account_id" in pnl.columns:
-            pnl = pnl.set_index("account_id")
-        return pnl[["invoice_revenue", "gross_margin", "cost_to_serve", "net_margin"]]
-    ol = ds.order_lines.merge(ds.products[["product_id", "unit_cost"]], on="product_id", how="left")
-    inv = ol["quantity"] * ol["invoice_price"]
-    lines = pd.DataFrame({"account_id": ol["account_id"], "invoice_revenue": inv,
-                          "pocket_revenue": inv - ol["off_invoice"] - ol["freight_cost"],
-                          "cogs": ol["quantity"] * ol["unit_cost"]})
-    pnl = lines.groupby("account_id").sum()
-    act = ds.activities.merge(ds.activity_rates[["activity", "rate"]], on="activity", how="left")
-    cts = (act["driver_qty"] * act["rate"]).groupby(act["account_id"]).sum()
-    pnl = pnl.reindex(ds.accounts["account_id"], fill_value=0.0)
-    pnl["gross_margin"] = pnl["pocket_revenue"] - pnl["cogs"]
-    pnl["cost_to_serve"] = cts.reindex(pnl.index, fill_value=0.0)
-    pnl["net_margin"] = pnl["gross_margin"] - pnl["cost_to_serve"]
+    """Per-account invoice revenue, gross margin, cost-to-serve and net margin: `kamlab.apa.account_pnl`."""
+    coc = ds.meta.get("cost_of_capital")  # a "cost of capital up" scenario puts it in meta
+    pnl = account_pnl(ds) if coc is None else account_pnl(ds, cost_of_capital=coc)
+    if "account_id" in pnl.columns:
+        pnl = pnl.set_index("account_id")
     return pnl[["invoice_revenue", "gross_margin", "cost_to_serve", "net_margin"]]
 
 

@@ -55,10 +55,8 @@ def _import_epilog() -> str:
 
 
 def _synth_defaults() -> dict:
-    try:
-        from kamlab import synth
-    except ImportError:  # the generator is not there yet: `kamlab generate` says so when run
-        return {}
+    from kamlab import synth
+
     params = inspect.signature(synth.generate).parameters
     return {n: p.default for n, p in params.items() if p.default is not inspect.Parameter.empty}
 
