@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.kamlab-installed
 PORT   ?= 8866
 export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: app lab test bootstrap browser exercises benchmarks clean
+.PHONY: app lab test test-newest bootstrap browser exercises benchmarks clean
 
 ## app: bootstrap, then serve the workbench with Voila on http://127.0.0.1:$(PORT)
 ##      classroom on a LAN: make app HOST=0.0.0.0 TOKEN=<secret>  (a token is required off loopback)
@@ -24,6 +24,20 @@ lab: bootstrap
 test: bootstrap browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## test-newest: the unit tests and doctests (not the notebooks, not the browser) on the newest Python here
+##      (3.12 or later, found by .ci/newest-python), in .venv-newest with the same pins; CI runs it after test
+NEWEST_PYTHON ?= $(shell bash .ci/newest-python)
+NEWEST := .venv-newest
+test-newest:
+	@if [ -z '$(NEWEST_PYTHON)' ]; then echo "test-newest: no Python 3.12 or later here, nothing to do"; exit 0; fi; \
+	if [ ! -f $(NEWEST)/.kamlab-installed ] || [ pyproject.toml -nt $(NEWEST)/.kamlab-installed ] \
+	   || [ constraints.txt -nt $(NEWEST)/.kamlab-installed ]; then \
+	  rm -rf $(NEWEST) && '$(NEWEST_PYTHON)' -m venv $(NEWEST) && \
+	  $(NEWEST)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' && \
+	  touch $(NEWEST)/.kamlab-installed || exit 1; fi; \
+	$(NEWEST)/bin/python --version; \
+	$(NEWEST)/bin/python -m pytest -q -m 'not browser and not notebooks'
 
 ## bootstrap: .venv with the pinned dependencies (constraints.txt) and kamlab, editable
 bootstrap: $(STAMP)
@@ -49,4 +63,4 @@ benchmarks: bootstrap
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(NEWEST) build *.egg-info
