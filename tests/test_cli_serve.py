@@ -90,7 +90,7 @@ def test_kamlab_app_serves_the_welcome_page(tmp_path):
                              "--option=--VoilaConfiguration.preheat_kernel=False"],
                             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        url, deadline, page = f"http://127.0.0.1:{port}/voila/render/00_welcome.ipynb", time.monotonic() + 90, None
+        url, deadline, page = f"http://127.0.0.1:{port}/voila/render/00_welcome.ipynb", time.monotonic() + 240, None
         while page is None and time.monotonic() < deadline:
             assert proc.poll() is None, (tmp_path / "app.log").read_text()
             try:
