@@ -266,3 +266,23 @@ def test_imports_flow_one_way(layer, forbidden):
     """widgets -> plots -> domain -> data: a lower layer never reaches up."""
     bad = {str(p.relative_to(ROOT)): sorted(_kamlab_imports(p) & forbidden) for p in layer}
     assert not {k: v for k, v in bad.items() if v}
+
+
+def test_one_version_everywhere():
+    """pyproject.toml, kamlab.__version__, CITATION.cff and the newest CHANGELOG section agree."""
+    import yaml
+
+    import kamlab
+
+    version = _project()["version"]
+    assert kamlab.__version__ == version
+    assert str(yaml.safe_load((ROOT / "CITATION.cff").read_text())["version"]) == version
+    newest = re.search(r"^## \[([^\]]+)\]", (ROOT / "CHANGELOG.md").read_text(), re.M).group(1)
+    assert newest == version, f"CHANGELOG.md's newest section is {newest}, the package is {version}"
+
+
+def test_the_licences_are_there():
+    assert "MIT License" in (ROOT / "LICENSE").read_text()
+    assert _project()["license"] == {"text": "MIT"}
+    content = (ROOT / "LICENSE-content.md").read_text()
+    assert "CC BY 4.0" in content and "datasets/case_company/" in content
