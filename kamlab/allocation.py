@@ -17,8 +17,8 @@ import pandas as pd
 from kamlab.data import DataError, Dataset
 from kamlab.schema import SERVICE_TIERS
 
-__all__ = ["allocate", "Allocation", "engineering_case", "engineering_requests", "service_tiers",
-           "ServiceTiers", "ENTITLEMENTS", "DEFAULT_QUANTILES", "compensation_comparison",
+__all__ = ["allocate", "Allocation", "engineering_case", "engineering_requests", "default_engineering_budget",
+           "service_tiers", "ServiceTiers", "ENTITLEMENTS", "DEFAULT_QUANTILES", "compensation_comparison",
            "CompensationComparison"]
 
 METHODS = ("optimal", "greedy", "fractional")
@@ -166,6 +166,29 @@ def engineering_requests(ds: Dataset, scores: pd.DataFrame, *, activity: str = "
     out = pd.DataFrame({"id": need.index, "name": scores["name"].reindex(need.index).to_numpy(),
                         "value": scores[value].reindex(need.index).to_numpy(), "need": need.to_numpy()})
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def default_engineering_budget(requests, *, share: float = 1 / 3, step: int = 10) -> float:
+    """The teaching budget for `engineering_requests`: about `share` of the hours asked for, moved in
+    `step`-hour steps (nearest first) to the first budget where the value-per-hour rule (greedy) falls
+    short of the best combination (optimal), so the page shows why a ratio ranking is not an allocation.
+    Falls back to the plain share when no budget within +-50% of it shows a gap.
+
+    Examples
+    --------
+    >>> req, _ = engineering_case()
+    >>> b = default_engineering_budget(req, share=0.5)
+    >>> allocate(req, b, method="optimal").total_value > allocate(req, b, method="greedy").total_value
+    True
+    """
+    r = _requests(requests)
+    base = float(np.round(r["need"].sum() * share / step) * step)
+    for k in range(int(base / step / 2) + 1):
+        for cap in (base - k * step, base + k * step):
+            if cap > 0 and allocate(r, cap, method="optimal").total_value > \
+                    allocate(r, cap, method="greedy").total_value * (1 + 1e-9):
+                return float(cap)
+    return base
 
 
 # ------------------------------------------------------------------------------------------ tiers

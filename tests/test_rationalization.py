@@ -99,9 +99,24 @@ def test_exit_of_loss_maker_with_stranded_costs_lowers_profit(case):
     after = sim.after.set_index("account_id")
     assert after.loc["B", "stranded_reallocated"] == pytest.approx(4000 * 10000 / 12000)
     assert after.loc["C", "stranded_reallocated"] == pytest.approx(4000 * 2000 / 12000)
-    assert after.loc["A", ["revenue", "cogs", "net_margin"]].tolist() == [0, 0, 0]
+    assert after.loc["A", ["revenue", "cogs_variable", "cogs_fixed", "net_margin"]].tolist() == [0, 0, 0, 0]
     assert sim.reconciles
     assert "naive" in sim._repr_html_()
+
+
+def test_absorbed_overhead_in_cost_of_goods_stays_when_the_account_goes(case):
+    """meta['cogs_fixed_share'] splits the cost of goods: the fixed share is stranded by an exit."""
+    share = dict.fromkeys(case.products["product_line"], 0.25)
+    ds = case.replace(meta={**case.meta, "cogs_fixed_share": share})
+    e = rz.account_economics(ds, cost_of_capital=0.0).set_index("account_id")
+    plain = rz.account_economics(case, cost_of_capital=0.0).set_index("account_id")
+    assert e.loc["A", "cogs_fixed"] == pytest.approx(0.25 * plain.loc["A", "cogs"])
+    assert (e["net_margin"] == plain["net_margin"]).all()            # the full-cost P&L does not change
+    assert e.loc["A", "exit_effect"] == pytest.approx(plain.loc["A", "exit_effect"] - e.loc["A", "cogs_fixed"])
+    sim = rz.simulate(ds, cost_of_capital=0.0, actions=[rz.Action("A", "exit")])
+    assert sim.stranded_cost == pytest.approx(4000 + e.loc["A", "cogs_fixed"]) and sim.reconciles
+    with pytest.raises(DataError, match="fractions"):
+        rz.account_economics(ds.replace(meta={"cogs_fixed_share": dict.fromkeys(share, 1.5)}))
 
 
 def test_exit_matches_exit_impact(case):

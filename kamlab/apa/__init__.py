@@ -25,7 +25,7 @@ Modules, one per concept (everything public is re-exported here, so ``kl.apa.acc
 
     pnl        account_pnl, with_activity_rates, pnl_totals, worked_example
     waterfall  price_waterfall, waterfall_by_account, pocket_price_band
-    tdabc      time-driven activity-based costing (Kaplan & Anderson, 2004)
+    tdabc      time-driven activity-based costing, used and unused capacity (Kaplan & Anderson, 2004)
     whale      whale_curve, whale_summary (Kaplan & Cooper, 1998)
     leaks      profit_leaks and its LEAK_RULES (Marn, Roegner & Zawada, 2004)
     matrix     Shapiro's cost-to-serve matrix (Shapiro et al., 1987)
@@ -44,7 +44,7 @@ from kamlab.apa.pnl import (
                             with_activity_rates,
                             worked_example,
 )
-from kamlab.apa.tdabc import TDABCResult, tdabc
+from kamlab.apa.tdabc import TDABCResult, capacity_report, capacity_report_from, tdabc
 from kamlab.apa.waterfall import PocketPriceBand, Waterfall, pocket_price_band, price_waterfall, waterfall_by_account
 from kamlab.apa.whale import WhaleSummary, whale_curve, whale_summary
 
@@ -52,7 +52,8 @@ __all__ = [
     "DEFAULT_COST_OF_CAPITAL", "MONEY_COLUMNS", "LEAK_RULES", "worked_example", "account_pnl",
     "with_activity_rates", "pnl_totals",
     "Waterfall", "price_waterfall", "waterfall_by_account", "PocketPriceBand", "pocket_price_band",
-    "TDABCResult", "tdabc", "whale_curve", "WhaleSummary", "whale_summary", "profit_leaks",
+    "TDABCResult", "tdabc", "capacity_report", "capacity_report_from", "whale_curve", "WhaleSummary",
+    "whale_summary", "profit_leaks",
     "CostToServeMatrix", "QUADRANTS", "cost_to_serve_matrix", "CashflowMetrics", "cashflow_metrics",
     "relationship_cashflow",
 ]
