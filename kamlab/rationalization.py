@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlab.apa import DEFAULT_COST_OF_CAPITAL
+from kamlab.apa import DEFAULT_COST_OF_CAPITAL, as_of_date, settlement_dates
 from kamlab.data import DataError, Dataset
 
 __all__ = [
@@ -527,8 +527,7 @@ def _rule_discount(inp, rule):
 def _rule_dso(inp, rule):
     ds, coc = inp.ds, inp.cost_of_capital
     p = ds.payments.merge(ds.accounts[["account_id", "payment_terms_days"]], on="account_id")
-    end = ds.order_lines["invoice_date"].max()
-    paid = p["paid_date"].fillna(max(end, p["due_date"].max()))
+    paid = settlement_dates(p, as_of_date(ds))   # unpaid: aged to the data's as-of date, never the latest due
     late = (paid - p["due_date"]).dt.days.clip(lower=0)
     w = p["amount"].clip(lower=0)
     days = (late * w).groupby(p["account_id"]).sum() / w.groupby(p["account_id"]).sum().where(lambda s: s > 0)

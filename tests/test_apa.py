@@ -24,7 +24,11 @@ def _input_totals(ds, cost_of_capital=0.10, days_in_year=365):
     rate = ds.activities["activity"].map(ds.activity_rates.set_index("activity")["rate"])
     p = ds.payments
     terms = p["account_id"].map(ds.accounts.set_index("account_id")["payment_terms_days"])
-    days = (terms + (p["paid_date"] - p["due_date"]).dt.days.fillna(0)).clip(lower=0)
+    # one convention for unpaid invoices: aged to the data's as-of date once overdue
+    as_of = pd.Timestamp(ds.meta.get("as_of") or max(ds.order_lines["invoice_date"].max(), ds.activities["date"].max(),
+                                                     p["paid_date"].max()))
+    settled = p["paid_date"].fillna(p["due_date"].clip(lower=as_of))
+    days = (terms + (settled - p["due_date"]).dt.days).clip(lower=0)
     out = {
         "list_revenue": (ol["quantity"] * ol["list_price"]).sum(),
         "invoice_revenue": (ol["quantity"] * ol["invoice_price"]).sum(),
@@ -52,9 +56,10 @@ def test_worked_example_by_hand(toy):
     assert a1["terms_cost"] == pytest.approx(1800 * 60 / 365 * 0.10, rel=1e-12)
     assert a1["sales_visit"] == 500 and a1["cost_to_serve"] == 500
     assert a1["net_margin"] == pytest.approx(1800 - 20 - 15 - 1800 * 60 / 365 * 0.1 - 1000 - 500, rel=1e-12)
-    # A2: 5 pumps at 80, one returned (negative line), unpaid (contracted 60 days), credit note paid
+    # A2: 5 pumps at 80, one returned (negative line); the 400 invoice is unpaid, due 9 June and aged to
+    # the as-of date (19 July, the last date in the data): 60 + 40 days; the credit note was paid on time
     assert a2["list_revenue"] == 400 and a2["invoice_revenue"] == 320 and a2["cogs"] == 240
-    assert a2["terms_cost"] == pytest.approx((400 - 80) * 60 / 365 * 0.10, rel=1e-12)
+    assert a2["terms_cost"] == pytest.approx((400 * 100 - 80 * 60) / 365 * 0.10, rel=1e-12)
     assert a2["cost_to_serve"] == 150 + 3 * 40
     assert a2["gross_margin_pct"] == pytest.approx(a2["gross_margin"] / 320)
     assert list(pnl["revenue_rank"]) == [1, 2] and list(pnl["profit_rank"]) == [1, 2]

@@ -263,3 +263,20 @@ def test_case_company_has_the_exit_trap(sample):
     sim = rz.simulate(sample, [rz.Action(traps["account_id"].iloc[0], "exit")])
     assert sim.after_profit < sim.before_profit < sim.naive_after_profit
     assert sim.reconciles
+
+
+def test_audit_ages_unpaid_invoices_to_the_as_of_date(case):
+    """An invoice not yet due on the as-of date is not late, however far the latest due date lies; an
+    overdue unpaid one is late by as-of - due (kamlab.apa.settlement_dates, one convention)."""
+    pay = case.payments.copy()
+    as_of = pd.Timestamp("2025-12-31")
+    # the account's invoices: unpaid, due after the as-of date; one far-future due date in the file
+    pay["paid_date"] = pay["paid_date"].where(pay["account_id"] != "A")
+    pay.loc[pay["account_id"] == "A", "due_date"] = as_of + pd.Timedelta(days=20)
+    pay.loc[pay.index[pay["account_id"] == "A"][:1], "due_date"] = as_of + pd.Timedelta(days=300)
+    ds = case.replace(payments=pay, meta={**case.meta, "as_of": str(as_of.date())})
+    v = rz.audit(ds, [rz.Rule("dso_beyond_terms", 0)])
+    assert "A" not in set(v["account_id"])
+    overdue = pay.assign(due_date=pay["due_date"].where(pay["account_id"] != "A", as_of - pd.Timedelta(days=30)))
+    v = rz.audit(ds.replace(payments=overdue), [rz.Rule("dso_beyond_terms", 10)])
+    assert "A" in set(v["account_id"]) and "30 days" in v.set_index("account_id").loc["A", "detail"]

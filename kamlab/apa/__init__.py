@@ -23,7 +23,8 @@ Ratios (``*_pct``) are fractions of invoice revenue (net sales).
 Modules, one per concept (everything public is re-exported here, so ``kl.apa.account_pnl`` and
 ``from kamlab.apa import ...`` work as before)::
 
-    pnl        account_pnl, with_activity_rates, pnl_totals, worked_example
+    pnl        account_pnl, with_activity_rates, pnl_totals, worked_example; as_of_date and
+               settlement_dates, the one convention for unpaid invoices
     waterfall  price_waterfall, waterfall_by_account, pocket_price_band
     tdabc      time-driven activity-based costing, used and unused capacity (Kaplan & Anderson, 2004)
     whale      whale_curve, whale_summary (Kaplan & Cooper, 1998)
@@ -40,7 +41,9 @@ from kamlab.apa.pnl import (
                             DEFAULT_COST_OF_CAPITAL,
                             MONEY_COLUMNS,
                             account_pnl,
+                            as_of_date,
                             pnl_totals,
+                            settlement_dates,
                             with_activity_rates,
                             worked_example,
 )
@@ -50,7 +53,7 @@ from kamlab.apa.whale import WhaleSummary, whale_curve, whale_summary
 
 __all__ = [
     "DEFAULT_COST_OF_CAPITAL", "MONEY_COLUMNS", "LEAK_RULES", "worked_example", "account_pnl",
-    "with_activity_rates", "pnl_totals",
+    "with_activity_rates", "pnl_totals", "as_of_date", "settlement_dates",
     "Waterfall", "price_waterfall", "waterfall_by_account", "PocketPriceBand", "pocket_price_band",
     "TDABCResult", "tdabc", "capacity_report", "capacity_report_from", "whale_curve", "WhaleSummary",
     "whale_summary", "profit_leaks",

@@ -7,7 +7,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, _line_pocket, account_pnl
+from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, _line_pocket, account_pnl, as_of_date, settlement_dates
 from kamlab.data import DataError, Dataset
 
 __all__ = ["LEAK_RULES", "profit_leaks"]
@@ -127,8 +127,8 @@ def _leak_rush_custom(c: _LeakContext) -> list[dict]:
 
 
 def _leak_late(c: _LeakContext) -> list[dict]:
-    paid = c.ds.payments.dropna(subset=["paid_date"])
-    days = (paid["paid_date"] - paid["due_date"]).dt.days
+    paid = c.ds.payments   # unpaid invoices aged to the as-of date (`settlement_dates`)
+    days = (settlement_dates(paid, as_of_date(c.ds)) - paid["due_date"]).dt.days
     late = paid.assign(days=days)[days - c.rules["late_days"] > 0]
     if late.empty:
         return []

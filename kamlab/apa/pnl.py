@@ -14,7 +14,7 @@ from kamlab.apa._common import _all_codes, _days, _period_ordinals
 from kamlab.data import DataError, Dataset
 
 __all__ = ["DEFAULT_COST_OF_CAPITAL", "MONEY_COLUMNS", "worked_example", "account_pnl", "with_activity_rates",
-           "pnl_totals"]
+           "pnl_totals", "as_of_date", "settlement_dates"]
 
 #: Yearly cost of capital (fraction) every function of kamlab.apa uses unless told otherwise.
 DEFAULT_COST_OF_CAPITAL = 0.10
@@ -75,6 +75,44 @@ def worked_example() -> Dataset:
                    meta={"name": "worked example", "currency": "EUR"})
 
 
+def as_of_date(ds: Dataset) -> pd.Timestamp:
+    """The date the data describe: ``ds.meta["as_of"]`` when given, else the latest date in the data
+    (invoice, activity or payment date).
+
+    Examples
+    --------
+    >>> str(as_of_date(worked_example()).date())
+    '2025-07-19'
+    """
+    if ds.meta.get("as_of"):
+        return pd.Timestamp(ds.meta["as_of"])
+    dates = [s.max() for s in (ds.order_lines["invoice_date"], ds.activities["date"], ds.payments["paid_date"])
+             if s.notna().any()]
+    if not dates:
+        raise DataError("the data hold no dates: give meta['as_of'] (YYYY-MM-DD)")
+    return pd.Timestamp(max(dates))
+
+
+def settlement_dates(payments: pd.DataFrame, as_of) -> pd.Series:
+    """When each invoice is counted as settled: THE convention for unpaid invoices, used by the P&L's
+    terms cost, the late-payment leak, selection's days beyond terms and the audit's DSO rule.
+
+    A paid invoice settles on its paid_date. An unpaid one is aged to the as-of date: while it is not
+    yet due it counts as paid on its due date (not late); once overdue it counts as paid on the as-of
+    date, i.e. settled = max(due_date, as_of), a lower bound on its real lateness.
+
+    Examples
+    --------
+    >>> ds = worked_example()
+    >>> [str(d.date()) for d in settlement_dates(ds.payments, as_of_date(ds))]
+    ['2025-03-16', '2025-07-19', '2025-07-19']
+    """
+    as_of = pd.Timestamp(as_of)
+    unpaid = payments["paid_date"].isna()
+    aged = payments["due_date"].where(payments["due_date"] > as_of, as_of)
+    return payments["paid_date"].where(~unpaid, aged)
+
+
 def _parse_by(by) -> bool:
     keys = (by,) if isinstance(by, str) else tuple(by)
     if keys == ("account",):
@@ -126,7 +164,7 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
     --------
     >>> pnl = account_pnl(worked_example())
     >>> pnl[["invoice_revenue", "terms_cost", "cost_to_serve", "net_margin"]].round(2).to_numpy().tolist()
-    [[1800.0, 29.59, 500.0, 235.41], [320.0, 5.26, 270.0, -240.26]]
+    [[1800.0, 29.59, 500.0, 235.41], [320.0, 9.64, 270.0, -244.64]]
     >>> pnl["profit_rank"].tolist()
     [1, 2]
     """
@@ -143,7 +181,7 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
         (acts["activity"], rate_index, "activities.activity"),
         (pays["account_id"], acc_index, "payments.account_id")])
     terms_days = accounts["payment_terms_days"].to_numpy(dtype=np.float64)[p_acc]
-    terms = _terms_cost(pays, terms_days, cost_of_capital, days_in_year)
+    terms = _terms_cost(pays, terms_days, cost_of_capital, days_in_year, as_of_date(ds))
     per_lo, n_per, (l_per, a_per, p_per) = _period_codes(
         period, lines["invoice_date"], acts["date"], pays["due_date"] - pd.to_timedelta(terms_days, unit="D"))
     if split_lines:
@@ -187,10 +225,11 @@ def _bincount(keys, weights, n: int) -> np.ndarray:
     return np.bincount(keys, weights=weights, minlength=n) if len(weights) else np.zeros(n)
 
 
-def _terms_cost(pays: pd.DataFrame, terms_days: np.ndarray, cost_of_capital: float, days_in_year: int) -> np.ndarray:
+def _terms_cost(pays: pd.DataFrame, terms_days: np.ndarray, cost_of_capital: float, days_in_year: int,
+                as_of: pd.Timestamp) -> np.ndarray:
     """Per payment: amount x days taken / days_in_year x cost_of_capital (see `account_pnl`)."""
     due = _days(pays["due_date"])
-    paid = np.where(pays["paid_date"].isna().to_numpy(), due, _days(pays["paid_date"].fillna(pays["due_date"])))
+    paid = _days(settlement_dates(pays, as_of))
     taken = np.maximum(terms_days + (paid - due), 0.0)
     return pays["amount"].to_numpy(dtype=np.float64) * taken / days_in_year * cost_of_capital
 
@@ -297,7 +336,7 @@ def pnl_totals(pnl: pd.DataFrame) -> pd.Series:
     Examples
     --------
     >>> pnl_totals(account_pnl(worked_example()))[["invoice_revenue", "net_margin"]].round(2).tolist()
-    [2120.0, -4.85]
+    [2120.0, -9.23]
     """
     money = pnl.drop(columns=["gross_margin_pct", "net_margin_pct", "revenue_rank", "profit_rank"],
                      errors="ignore")

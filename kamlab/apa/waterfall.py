@@ -90,7 +90,7 @@ def waterfall_by_account(pnl: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> from kamlab.apa import account_pnl, worked_example
     >>> waterfall_by_account(account_pnl(worked_example()))["pocket_revenue_of_list"].round(4).tolist()
-    [0.8677, 0.6743]
+    [0.8677, 0.6634]
     """
     cols = [c for _, _, c, _ in _WATERFALL]
     out = pnl[cols].copy()
@@ -135,7 +135,7 @@ def pocket_price_band(ds: Dataset, *, by: str = "order_line",
     >>> from kamlab.apa import worked_example
     >>> band = pocket_price_band(worked_example())
     >>> band.values.round(3).tolist()
-    [0.855, 0.88, 0.697]
+    [0.855, 0.88, 0.686]
     """
     if by == "order_line":
         lp = _line_pocket(ds, cost_of_capital)
