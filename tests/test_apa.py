@@ -347,3 +347,15 @@ def test_id_columns_of_any_dtype(small, dtype):
                                      product_id=small.order_lines["product_id"].astype(dtype))
     pnl = apa.account_pnl(small.replace(order_lines=lines))
     pd.testing.assert_frame_equal(pnl, apa.account_pnl(small))
+
+
+def test_irr_is_the_root_nearest_zero_and_lists_every_root():
+    """numpy-financial's convention: [-100, 100, 0, -7] -> -8.33%, not the lowest root (-67.9%)."""
+    m = apa.cashflow_metrics([-100, 100, 0, -7], 0.10)
+    assert m.irr == pytest.approx(-1 / 12, abs=1e-6)
+    assert m.multiple_irrs and m.irrs[0] == pytest.approx(-0.6789, abs=1e-4)
+    assert "several IRRs" in m._repr_html_()
+    for r in m.irrs:
+        assert abs(sum(f / (1 + r) ** t for t, f in enumerate([-100, 100, 0, -7]))) < 1e-9
+    single = apa.cashflow_metrics([-200, 40, 60, 80, 90, 90, 70], 0.10)
+    assert len(single.irrs) == 1 and not single.multiple_irrs
