@@ -226,14 +226,19 @@ class ServiceTiers:
 
 
 def service_tiers(scores, *, thresholds: dict | None = None, quantiles: dict | None = None,
-                  entitlements: pd.DataFrame | None = None, score_column: str = "score") -> ServiceTiers:
-    """Tier every account by its (risk-adjusted) score and cost the entitlements.
+                  entitlements: pd.DataFrame | None = None, score_column: str = "score",
+                  afford_column: str = "margin_before_service", enforce_affordability: bool = True) -> ServiceTiers:
+    """Tier every account by its risk-adjusted value, then check the tier is affordable.
 
     Tiers are `entitlements`' index in order, best first (platinum, gold, silver, bronze); an account
     gets the best tier whose minimum score it reaches (score >= threshold), the last tier otherwise.
     Give minimum scores in `thresholds`, or `quantiles` of the score (default `DEFAULT_QUANTILES`).
-    When `scores` has a ``service_tier`` column (today's tier), the saving is today's cost minus the
-    new cost.
+    When `scores` has an `afford_column` (``margin_before_service`` of `kamlab.value.risk_adjusted_score`:
+    the yearly margin before any service), a tier whose yearly cost exceeds it is not affordable
+    (column ``affordable``); with `enforce_affordability` the account moves down to the best tier it can
+    afford (the last tier at worst). Ryals & Knox (2005): serve by risk-adjusted value, within what the
+    account's margin carries. When `scores` has a ``service_tier`` column (today's tier), the saving is
+    today's cost minus the new cost.
 
     Examples
     --------
@@ -261,7 +266,15 @@ def service_tiers(scores, *, thresholds: dict | None = None, quantiles: dict | N
         if t in thresholds:
             tier[s >= thresholds[t]] = t
     cost = ent["cost"].astype(float)
+    if afford_column in df.columns:
+        margin = df[afford_column].astype(float)
+        if enforce_affordability:
+            for t in tiers[:-1]:                 # best first: an account drops until its margin carries the tier
+                too_dear = (tier == t) & (cost[t] > margin)
+                tier[too_dear] = tiers[tiers.index(t) + 1]
     table = pd.DataFrame({"score": s, "tier": tier, "cost": tier.map(cost)}, index=s.index)
+    if afford_column in df.columns:
+        table["affordable"] = table["cost"] <= df[afford_column].astype(float)
     if "name" in df.columns:
         table.insert(0, "name", df["name"])
     has_now = "service_tier" in df.columns
