@@ -278,6 +278,18 @@ def test_cost_to_serve_matrix(toy):
     assert int(m.counts.sum()) == 2
 
 
+def test_cost_to_serve_matrix_counts_freight_and_terms_once(toy):
+    """More freight moves an account along the cost axis only; its price realisation does not change."""
+    ol = toy.order_lines
+    heavy = toy.replace(order_lines=ol.assign(freight_cost=ol["freight_cost"] + 100.0))
+    a = apa.cost_to_serve_matrix(apa.account_pnl(toy)).table
+    b = apa.cost_to_serve_matrix(apa.account_pnl(heavy)).table
+    assert np.allclose(a["price_realisation"], b["price_realisation"])
+    assert (b["cost_to_serve_pct"] > a["cost_to_serve_pct"]).all()
+    pnl = apa.account_pnl(toy)
+    assert np.allclose(a["price_realisation"], (pnl["invoice_revenue"] - pnl["off_invoice"]) / pnl["list_revenue"])
+
+
 # ---------------------------------------------------------------------------- the case company
 
 def test_case_company_reconciles(small):
