@@ -253,7 +253,7 @@ def test_relationship_cashflow(toy):
 
 def test_profit_leaks_finds_known_leaks(toy):
     leaks = apa.profit_leaks(toy)
-    assert list(leaks.columns) == ["account_id", "leak", "amount", "explanation"]
+    assert list(leaks.columns) == ["account_id", "leak", "amount", "explanation", "overlap", "additive"]
     found = set(zip(leaks["account_id"], leaks["leak"]))
     # A2 got 20% off (limit lowered to 15%), has 150 of rush handling and pays no premium,
     # its rebates are 30/320 = 9.4% of revenue; A1 paid 30 days late.
@@ -371,3 +371,30 @@ def test_irr_is_the_root_nearest_zero_and_lists_every_root():
         assert abs(sum(f / (1 + r) ** t for t, f in enumerate([-100, 100, 0, -7]))) < 1e-9
     single = apa.cashflow_metrics([-200, 40, 60, 80, 90, 90, 70], 0.10)
     assert len(single.irrs) == 1 and not single.multiple_irrs
+
+
+def test_leaks_of_one_account_add_up_with_overlaps_counted_once(sample):
+    """Discount beyond authority, pocket price below band and pricing opportunity measure one price gap:
+    the account's total counts the group once (its largest finding), never the sum of the three."""
+    leaks = apa.profit_leaks(sample)
+    totals = apa.leak_totals(leaks)
+    for acc, g in leaks.groupby("account_id"):
+        expected = g.groupby("overlap")["amount"].max().sum()
+        assert totals[acc] == pytest.approx(expected)
+        price = g[g["overlap"] == "price gap"]
+        if len(price) > 1:
+            assert totals[acc] < g["amount"].sum()
+    assert set(leaks.loc[leaks["leak"] == "late payment", "overlap"]) <= {"late payment"}
+
+
+def test_account_plan_counts_overlapping_leaks_once(sample):
+    from kamlab import plan
+
+    leaks = apa.profit_leaks(sample)
+    price = leaks[leaks["overlap"] == "price gap"].groupby("account_id").size()
+    acc = price.idxmax()
+    p = plan.account_plan(sample, acc)
+    fixes = p.levers[p.levers["lever"].str.startswith("fix: ")]
+    mine = leaks[leaks["account_id"] == acc]
+    groups = mine.set_index("leak")["overlap"]
+    assert groups.reindex(fixes["lever"].str[5:]).is_unique     # one lever per overlap group

@@ -35,7 +35,7 @@ Modules, one per concept (everything public is re-exported here, so ``kl.apa.acc
 from __future__ import annotations
 
 from kamlab.apa.cashflow import CashflowMetrics, cashflow_metrics, relationship_cashflow
-from kamlab.apa.leaks import LEAK_RULES, profit_leaks
+from kamlab.apa.leaks import LEAK_OVERLAPS, LEAK_RULES, leak_totals, profit_leaks
 from kamlab.apa.matrix import QUADRANTS, CostToServeMatrix, cost_to_serve_matrix
 from kamlab.apa.pnl import (
                             DEFAULT_COST_OF_CAPITAL,
@@ -56,7 +56,7 @@ __all__ = [
     "with_activity_rates", "pnl_totals", "as_of_date", "settlement_dates",
     "Waterfall", "price_waterfall", "waterfall_by_account", "PocketPriceBand", "pocket_price_band",
     "TDABCResult", "tdabc", "capacity_report", "capacity_report_from", "whale_curve", "WhaleSummary",
-    "whale_summary", "profit_leaks",
+    "whale_summary", "profit_leaks", "leak_totals", "LEAK_OVERLAPS",
     "CostToServeMatrix", "QUADRANTS", "cost_to_serve_matrix", "CashflowMetrics", "cashflow_metrics",
     "relationship_cashflow",
 ]

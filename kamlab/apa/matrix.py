@@ -43,8 +43,9 @@ def cost_to_serve_matrix(pnl: pd.DataFrame, *, price_split: float | None = None,
     Net price realised = (invoice_revenue - off_invoice) / list_revenue, the price after on- and
     off-invoice discounts; cost to serve = (cost_to_serve + freight + terms_cost) / invoice_revenue (the
     costs the supplier carries to serve the account). Freight and the cost of payment terms are counted
-    once, on the cost axis (Shapiro et al. put distribution and post-sale service costs there). High price & high cost: carriage trade; high & low: passive; low & high: aggressive; low &
-    low: bargain basement. Splits default to the medians; a value equal to a split counts as high.
+    once, on the cost axis (Shapiro et al. put distribution and post-sale service costs there). High
+    price & high cost: carriage trade; high & low: passive; low & high: aggressive; low & low: bargain
+    basement. Splits default to the medians; a value equal to a split counts as high.
     Accounts without list revenue are left out.
 
     Examples
