@@ -67,7 +67,7 @@ def test_worked_example_by_hand(toy):
 
 def test_columns_in_documented_order(toy):
     pnl = apa.account_pnl(toy)
-    expected = (list(apa.MONEY_COLUMNS) + ["gross_margin_pct"] + list(toy.activity_rates["activity"])
+    expected = (list(apa.MONEY_COLUMNS) + ["pocket_margin_pct", "gross_margin_pct"] + list(toy.activity_rates["activity"])
                 + ["cost_to_serve", "net_margin", "net_margin_pct", "revenue_rank", "profit_rank"])
     assert list(pnl.columns) == expected
     assert pnl.index.name == "account_id"
@@ -398,3 +398,17 @@ def test_account_plan_counts_overlapping_leaks_once(sample):
     mine = leaks[leaks["account_id"] == acc]
     groups = mine.set_index("leak")["overlap"]
     assert groups.reindex(fixes["lever"].str[5:]).is_unique     # one lever per overlap group
+
+
+def test_pocket_margin_is_named_and_gross_margin_contribution_is_the_kpi(toy):
+    """The margin after freight and financing is pocket margin; the course's gross margin contribution is
+    net sales less cost of goods, with its share of the company's and its yield per unit of serve cost."""
+    pnl = apa.account_pnl(toy)
+    assert (pnl["pocket_margin"] == pnl["pocket_revenue"] - pnl["cogs"]).all()
+    k = apa.gross_margin_contribution(pnl)
+    # A1: 1800 - 20 rebates - 1000 cogs = 780; A2: 320 - 30 - 240 = 50
+    assert k["gross_margin_contribution"].tolist() == [780.0, 50.0]
+    assert k["share_of_company_gross_margin"].sum() == pytest.approx(1.0)
+    serve = pnl["cost_to_serve"] + pnl["freight"] + pnl["terms_cost"]
+    assert np.allclose(k["gross_margin_per_cost_to_serve"], k["gross_margin_contribution"] / serve)
+    assert (k["gross_margin_contribution"] > pnl["pocket_margin"]).all()     # before freight and financing

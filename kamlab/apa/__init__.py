@@ -14,11 +14,13 @@ The P&L of one account, top to bottom (Marn & Rosiello, 1992; Kaplan & Cooper, 1
   - terms_cost            cost of carrying the receivables (see `account_pnl`)
   = pocket_revenue
   - cogs                  quantity x products.unit_cost
-  = gross_margin          (pocket margin)
+  = pocket_margin         margin after freight and financing (``gross_margin``: its old name, kept)
   - cost_to_serve         sum over activities of driver_qty x activity_rates.rate
   = net_margin
 
-Ratios (``*_pct``) are fractions of invoice revenue (net sales).
+Ratios (``*_pct``) are fractions of invoice revenue (net sales). The course's gross margin KPI (net sales
+less cost of goods, its share of the company's, and per unit of cost-to-serve) is
+`gross_margin_contribution`.
 
 Modules, one per concept (everything public is re-exported here, so ``kl.apa.account_pnl`` and
 ``from kamlab.apa import ...`` work as before)::
@@ -42,6 +44,7 @@ from kamlab.apa.pnl import (
                             MONEY_COLUMNS,
                             account_pnl,
                             as_of_date,
+                            gross_margin_contribution,
                             pnl_totals,
                             settlement_dates,
                             with_activity_rates,
@@ -53,7 +56,7 @@ from kamlab.apa.whale import WhaleSummary, whale_curve, whale_summary
 
 __all__ = [
     "DEFAULT_COST_OF_CAPITAL", "MONEY_COLUMNS", "LEAK_RULES", "worked_example", "account_pnl",
-    "with_activity_rates", "pnl_totals", "as_of_date", "settlement_dates",
+    "with_activity_rates", "pnl_totals", "as_of_date", "settlement_dates", "gross_margin_contribution",
     "Waterfall", "price_waterfall", "waterfall_by_account", "PocketPriceBand", "pocket_price_band",
     "TDABCResult", "tdabc", "capacity_report", "capacity_report_from", "whale_curve", "WhaleSummary",
     "whale_summary", "profit_leaks", "leak_totals", "LEAK_OVERLAPS",
