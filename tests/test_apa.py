@@ -412,3 +412,23 @@ def test_pocket_margin_is_named_and_gross_margin_contribution_is_the_kpi(toy):
     serve = pnl["cost_to_serve"] + pnl["freight"] + pnl["terms_cost"]
     assert np.allclose(k["gross_margin_per_cost_to_serve"], k["gross_margin_contribution"] / serve)
     assert (k["gross_margin_contribution"] > pnl["pocket_margin"]).all()     # before freight and financing
+
+
+def test_waterfall_in_fractions_of_list_and_per_product(sample):
+    """A mixed basket's waterfall is read in fractions of list price; per unit only for one product."""
+    acc = sample.order_lines["account_id"].value_counts().index[0]
+    w = apa.price_waterfall(sample, account_id=acc)
+    assert not w.per_unit_meaningful and "per_unit" not in w._repr_html_()
+    f = w.steps.set_index("step")["fraction_of_list"]
+    assert f["list price"] == 1.0
+    assert f["list price"] + f[w.steps["kind"].eq("leak").to_numpy()].sum() == pytest.approx(f["pocket margin"])
+    lines = sample.order_lines[(sample.order_lines["account_id"] == acc) & (sample.order_lines["quantity"] > 0)]
+    prod = lines["product_id"].value_counts().index[0]
+    one = apa.price_waterfall(sample, account_id=acc, product_id=prod)
+    assert one.per_unit_meaningful
+    listed = lines.loc[lines["product_id"] == prod, "list_price"]
+    ol = sample.order_lines
+    mine = ol[(ol["account_id"] == acc) & (ol["product_id"] == prod)]
+    assert one.steps.set_index("step").loc["list price", "per_unit"] == pytest.approx(
+        (mine["quantity"] * mine["list_price"]).sum() / mine["quantity"].sum())
+    assert listed.min() - 1e-9 <= one.steps.set_index("step").loc["list price", "per_unit"]
