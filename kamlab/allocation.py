@@ -144,10 +144,15 @@ def allocate(requests, capacity: float, *, method: str = "optimal") -> Allocatio
 
 
 def engineering_requests(ds: Dataset, scores: pd.DataFrame, *, activity: str = "engineering_hours",
-                         value: str = "risk_adjusted_margin") -> pd.DataFrame:
+                         value: str = "margin_at_risk") -> pd.DataFrame:
     """Requests for `allocate` from the case data: each account asks for the yearly `activity` hours it
-    used, and its value is its risk-adjusted margin (from `kamlab.value.risk_adjusted_score`).
-    Accounts that used none are left out.
+    used, valued at what the hours add.
+
+    value="margin_at_risk" (default): the yearly margin the hours protect, the account's yearly net
+    margin before the engineering cost times its churn risk (the margin the company expects to lose
+    if the support is refused and the account's risk materialises; 0 for a loss-maker). Any other
+    column of `scores` (from `kamlab.value.risk_adjusted_score`), e.g. "risk_adjusted_margin", values a
+    request at that instead. Accounts that used no hours are left out.
 
     Examples
     --------
@@ -163,16 +168,24 @@ def engineering_requests(ds: Dataset, scores: pd.DataFrame, *, activity: str = "
     years = max((act["date"].max() - act["date"].min()).days + 1, 1) / 365.25
     need = (act.groupby("account_id")["driver_qty"].sum() / years).round()
     need = need[need > 0]
+    if value == "margin_at_risk":
+        rate = ds.activity_rates.set_index("activity")["rate"].get(activity, 0.0)
+        before = scores["net_margin"].reindex(need.index) + need * rate
+        worth = before.clip(lower=0.0) * scores["churn_risk"].reindex(need.index)
+    elif value in scores.columns:
+        worth = scores[value].reindex(need.index)
+    else:
+        raise DataError(f"value={value!r}: use 'margin_at_risk' or a column of the scores")
     out = pd.DataFrame({"id": need.index, "name": scores["name"].reindex(need.index).to_numpy(),
-                        "value": scores[value].reindex(need.index).to_numpy(), "need": need.to_numpy()})
+                        "value": worth.to_numpy(), "need": need.to_numpy()})
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def default_engineering_budget(requests, *, share: float = 1 / 3, step: int = 10) -> float:
+def default_engineering_budget(requests, *, share: float = 1 / 3, step: int = 10, min_gap: float = 0.01) -> float:
     """The teaching budget for `engineering_requests`: about `share` of the hours asked for, moved in
     `step`-hour steps (nearest first) to the first budget where the value-per-hour rule (greedy) falls
-    short of the best combination (optimal), so the page shows why a ratio ranking is not an allocation.
-    Falls back to the plain share when no budget within +-50% of it shows a gap.
+    short of the best combination (optimal) by at least `min_gap` of the optimum, so the page shows why
+    a ratio ranking is not an allocation. Falls back to the plain share when no budget shows such a gap.
 
     Examples
     --------
@@ -182,12 +195,14 @@ def default_engineering_budget(requests, *, share: float = 1 / 3, step: int = 10
     True
     """
     r = _requests(requests)
-    base = float(np.round(r["need"].sum() * share / step) * step)
-    for k in range(int(base / step / 2) + 1):
-        for cap in (base - k * step, base + k * step):
-            if cap > 0 and allocate(r, cap, method="optimal").total_value > \
-                    allocate(r, cap, method="greedy").total_value * (1 + 1e-9):
-                return float(cap)
+    total = float(r["need"].sum())
+    base = float(np.round(total * share / step) * step)
+    for k in range(int(total / step) + 1):
+        for cap in dict.fromkeys((base - k * step, base + k * step)):
+            if 0 < cap <= total:
+                best = allocate(r, cap, method="optimal").total_value
+                if best - allocate(r, cap, method="greedy").total_value >= min_gap * abs(best) > 0:
+                    return float(cap)
     return base
 
 

@@ -156,3 +156,17 @@ def test_affordability_moves_an_account_down_to_the_tier_it_can_carry():
     s = pd.DataFrame({"score": [9.0, 5.0], "margin_before_service": [30_000.0, 100_000.0]}, index=["A", "B"])
     t = al.service_tiers(s, thresholds={"platinum": 8, "gold": 4, "silver": 2})
     assert t.table["tier"].tolist() == ["gold", "gold"] and t.table["affordable"].all()
+
+
+def test_engineering_hours_are_valued_at_what_they_add(sample):
+    """Not at the account's whole multi-year margin: at the yearly margin the hours protect."""
+    s = value.risk_adjusted_score(sample)
+    req = al.engineering_requests(sample, s).set_index("id")
+    rate = sample.activity_rates.set_index("activity").loc["engineering_hours", "rate"]
+    acc = req.index[0]
+    expected = max(s.loc[acc, "net_margin"] + req.loc[acc, "need"] * rate, 0) * s.loc[acc, "churn_risk"]
+    assert req.loc[acc, "value"] == pytest.approx(expected)
+    deep = s.index[s["net_margin"] + req["need"].reindex(s.index).fillna(0) * rate < 0]
+    assert (req.reindex(deep)["value"].dropna() == 0).all()          # a loss-maker's hours protect no margin
+    old = al.engineering_requests(sample, s, value="risk_adjusted_margin").set_index("id")
+    assert old["value"].sum() > req["value"].sum()

@@ -362,7 +362,7 @@ def test_greedy_and_optimal_allocation_differ(story):
     cap = allocation.default_engineering_budget(req)
     greedy = allocation.allocate(req, cap, method="greedy").total_value
     optimal = allocation.allocate(req, cap, method="optimal").total_value
-    assert optimal > greedy * 1.001
+    assert optimal >= greedy * 1.01
 
 
 def test_stages_wallets_and_drift_on_other_seeds(story):
