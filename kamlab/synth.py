@@ -761,13 +761,15 @@ def _wallets(rng, prof, orders, n_days, account_ids) -> pd.DataFrame:
     active_years = (n_days - prof["offset"]) / 365.25
     ours = np.maximum(orders["spend"], 0) / active_years[:, None]
     arche = prof["arche"]
-    sow = np.select([rng.random(n) < 0.15, arche == _WHALE, arche == _DIAMOND],
+    loyal = np.zeros(n, dtype=bool)     # about 15% (at least two) buy nearly everything from us
+    loyal[rng.permutation(n)[:min(n, max(2, int(round(0.15 * n))))]] = True
+    sow = np.select([loyal, arche == _WHALE, arche == _DIAMOND],
                     [rng.uniform(0.80, 0.95, n), rng.uniform(0.45, 0.80, n), rng.uniform(0.10, 0.30, n)],
                     rng.uniform(0.10, 0.40, n))
     sow_line = np.clip(sow[:, None] * rng.lognormal(0, 0.3, (n, n_pl)), 0.03, 0.97)
     est = np.ceil(ours / sow_line / 100) * 100
     total = est.sum(axis=1, keepdims=True)
-    room = np.round(total * rng.uniform(0.10, 0.35, (n, n_pl)), -2) * (rng.random((n, n_pl)) >= 0.25)
+    room = np.round(total * rng.uniform(0.10, 0.35, (n, n_pl)), -2) * (rng.random((n, n_pl)) >= 0.25) * ~loyal[:, None]
     est = np.where(ours > 0, est, room)
     return pd.DataFrame({
         "account_id": _take(account_ids, np.repeat(np.arange(n), n_pl)),

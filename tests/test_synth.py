@@ -253,6 +253,10 @@ def test_all_six_lifecycle_stages(case, small):
 
 
 def test_share_of_wallet_varies(case):
+    _check_share_of_wallet(case)
+
+
+def _check_share_of_wallet(case):
     rev = case.order_lines.assign(v=case.order_lines.quantity * case.order_lines.invoice_price) \
         .merge(case.products[["product_id", "product_line"]], on="product_id") \
         .groupby(["account_id", "product_line"]).v.sum() / 3
@@ -266,6 +270,10 @@ def test_share_of_wallet_varies(case):
 
 
 def test_some_accounts_drift(case):
+    _check_drift(case)
+
+
+def _check_drift(case):
     y = _local_pnl(case, ["account_id", "year"])
     y = y.assign(margin=y.net / y.rev, cts=y.cts / y.rev).pivot(index="account_id", columns="year")
     margin, cts = y["margin"], y["cts"]
@@ -368,4 +376,6 @@ def test_greedy_and_optimal_allocation_differ(story):
 def test_stages_wallets_and_drift_on_other_seeds(story):
     ds, _, _ = story
     assert set(ds.accounts["lifecycle_stage"]) == set(range(1, 7))
+    _check_share_of_wallet(ds)
+    _check_drift(ds)
     assert ds.meta["as_of"] == "2025-12-31"
