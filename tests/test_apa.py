@@ -432,3 +432,17 @@ def test_waterfall_in_fractions_of_list_and_per_product(sample):
     assert one.steps.set_index("step").loc["list price", "per_unit"] == pytest.approx(
         (mine["quantity"] * mine["list_price"]).sum() / mine["quantity"].sum())
     assert listed.min() - 1e-9 <= one.steps.set_index("step").loc["list price", "per_unit"]
+
+
+def test_capacity_report_needs_the_supplied_capacity(toy, sample):
+    """Without meta['tdabc'] (an imported data set) the report says what to pass; with it, used + unused =
+    supplied, and losing an account leaves its capacity unused, not gone."""
+    with pytest.raises(DataError, match="supplied"):
+        apa.capacity_report(toy)
+    from kamlab import scenarios
+
+    cap = apa.capacity_report(sample)
+    assert np.allclose(cap["used"] + cap["unused"], cap["practical_capacity"])
+    lost = apa.capacity_report(scenarios.lose_top_account(sample))
+    assert lost["cost_supplied"].sum() == pytest.approx(cap["cost_supplied"].sum())
+    assert lost["cost_unused"].sum() > cap["cost_unused"].sum()
