@@ -50,6 +50,7 @@ def sql_pnl(ds, *, cost_of_capital=0.10, days_in_year=365) -> pd.DataFrame:
     act_cols = ",\n  ".join(f"coalesce(sum(cost) FILTER (WHERE activity = '{a}'), 0) AS \"{a}\"" for a in acts)
     act_sel = ", ".join(f"coalesce(a.\"{a}\", 0) AS \"{a}\"" for a in acts)
     cts = " + ".join(f"coalesce(a.\"{a}\", 0)" for a in acts)
+    as_of = apa.as_of_date(ds).date().isoformat()    # unpaid invoices are aged to it (apa.settlement_dates)
     query = f"""
     WITH l AS (
       SELECT ol.account_id,
@@ -67,7 +68,8 @@ def sql_pnl(ds, *, cost_of_capital=0.10, days_in_year=365) -> pd.DataFrame:
     t AS (
       SELECT pay.account_id,
              sum(pay.amount * greatest(acc.payment_terms_days
-                 + coalesce(date_diff('day', pay.due_date, pay.paid_date), 0), 0))
+                 + date_diff('day', pay.due_date,
+                             coalesce(pay.paid_date, greatest(pay.due_date, DATE '{as_of}'))), 0))
                / {days_in_year} * {cost_of_capital} AS terms_cost
       FROM pay JOIN acc ON pay.account_id = acc.account_id
       GROUP BY pay.account_id),

@@ -17,8 +17,8 @@ import pandas as pd
 from kamlab.data import DataError, Dataset
 from kamlab.schema import SERVICE_TIERS
 
-__all__ = ["allocate", "Allocation", "engineering_case", "engineering_requests", "service_tiers",
-           "ServiceTiers", "ENTITLEMENTS", "DEFAULT_QUANTILES", "compensation_comparison",
+__all__ = ["allocate", "Allocation", "engineering_case", "engineering_requests", "default_engineering_budget",
+           "service_tiers", "ServiceTiers", "ENTITLEMENTS", "DEFAULT_QUANTILES", "compensation_comparison",
            "CompensationComparison"]
 
 METHODS = ("optimal", "greedy", "fractional")
@@ -144,10 +144,15 @@ def allocate(requests, capacity: float, *, method: str = "optimal") -> Allocatio
 
 
 def engineering_requests(ds: Dataset, scores: pd.DataFrame, *, activity: str = "engineering_hours",
-                         value: str = "risk_adjusted_margin") -> pd.DataFrame:
+                         value: str = "margin_at_risk") -> pd.DataFrame:
     """Requests for `allocate` from the case data: each account asks for the yearly `activity` hours it
-    used, and its value is its risk-adjusted margin (from `kamlab.value.risk_adjusted_score`).
-    Accounts that used none are left out.
+    used, valued at what the hours add.
+
+    value="margin_at_risk" (default): the yearly margin the hours protect, the account's yearly net
+    margin before the engineering cost times its churn risk (the margin the company expects to lose
+    if the support is refused and the account's risk materialises; 0 for a loss-maker). Any other
+    column of `scores` (from `kamlab.value.risk_adjusted_score`), e.g. "risk_adjusted_margin", values a
+    request at that instead. Accounts that used no hours are left out.
 
     Examples
     --------
@@ -163,9 +168,42 @@ def engineering_requests(ds: Dataset, scores: pd.DataFrame, *, activity: str = "
     years = max((act["date"].max() - act["date"].min()).days + 1, 1) / 365.25
     need = (act.groupby("account_id")["driver_qty"].sum() / years).round()
     need = need[need > 0]
+    if value == "margin_at_risk":
+        rate = ds.activity_rates.set_index("activity")["rate"].get(activity, 0.0)
+        before = scores["net_margin"].reindex(need.index) + need * rate
+        worth = before.clip(lower=0.0) * scores["churn_risk"].reindex(need.index)
+    elif value in scores.columns:
+        worth = scores[value].reindex(need.index)
+    else:
+        raise DataError(f"value={value!r}: use 'margin_at_risk' or a column of the scores")
     out = pd.DataFrame({"id": need.index, "name": scores["name"].reindex(need.index).to_numpy(),
-                        "value": scores[value].reindex(need.index).to_numpy(), "need": need.to_numpy()})
+                        "value": worth.to_numpy(), "need": need.to_numpy()})
     return out.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def default_engineering_budget(requests, *, share: float = 1 / 3, step: int = 10, min_gap: float = 0.01) -> float:
+    """The teaching budget for `engineering_requests`: about `share` of the hours asked for, moved in
+    `step`-hour steps (nearest first) to the first budget where the value-per-hour rule (greedy) falls
+    short of the best combination (optimal) by at least `min_gap` of the optimum, so the page shows why
+    a ratio ranking is not an allocation. Falls back to the plain share when no budget shows such a gap.
+
+    Examples
+    --------
+    >>> req, _ = engineering_case()
+    >>> b = default_engineering_budget(req, share=0.5)
+    >>> allocate(req, b, method="optimal").total_value > allocate(req, b, method="greedy").total_value
+    True
+    """
+    r = _requests(requests)
+    total = float(r["need"].sum())
+    base = float(np.round(total * share / step) * step)
+    for k in range(int(total / step) + 1):
+        for cap in dict.fromkeys((base - k * step, base + k * step)):
+            if 0 < cap <= total:
+                best = allocate(r, cap, method="optimal").total_value
+                if best - allocate(r, cap, method="greedy").total_value >= min_gap * abs(best) > 0:
+                    return float(cap)
+    return base
 
 
 # ------------------------------------------------------------------------------------------ tiers
@@ -203,14 +241,19 @@ class ServiceTiers:
 
 
 def service_tiers(scores, *, thresholds: dict | None = None, quantiles: dict | None = None,
-                  entitlements: pd.DataFrame | None = None, score_column: str = "score") -> ServiceTiers:
-    """Tier every account by its (risk-adjusted) score and cost the entitlements.
+                  entitlements: pd.DataFrame | None = None, score_column: str = "score",
+                  afford_column: str = "margin_before_service", enforce_affordability: bool = True) -> ServiceTiers:
+    """Tier every account by its risk-adjusted value, then check the tier is affordable.
 
     Tiers are `entitlements`' index in order, best first (platinum, gold, silver, bronze); an account
     gets the best tier whose minimum score it reaches (score >= threshold), the last tier otherwise.
     Give minimum scores in `thresholds`, or `quantiles` of the score (default `DEFAULT_QUANTILES`).
-    When `scores` has a ``service_tier`` column (today's tier), the saving is today's cost minus the
-    new cost.
+    When `scores` has an `afford_column` (``margin_before_service`` of `kamlab.value.risk_adjusted_score`:
+    the yearly margin before any service), a tier whose yearly cost exceeds it is not affordable
+    (column ``affordable``); with `enforce_affordability` the account moves down to the best tier it can
+    afford (the last tier at worst). Ryals & Knox (2005): serve by risk-adjusted value, within what the
+    account's margin carries. When `scores` has a ``service_tier`` column (today's tier), the saving is
+    today's cost minus the new cost.
 
     Examples
     --------
@@ -238,7 +281,15 @@ def service_tiers(scores, *, thresholds: dict | None = None, quantiles: dict | N
         if t in thresholds:
             tier[s >= thresholds[t]] = t
     cost = ent["cost"].astype(float)
+    if afford_column in df.columns:
+        margin = df[afford_column].astype(float)
+        if enforce_affordability:
+            for t in tiers[:-1]:                 # best first: an account drops until its margin carries the tier
+                too_dear = (tier == t) & (cost[t] > margin)
+                tier[too_dear] = tiers[tiers.index(t) + 1]
     table = pd.DataFrame({"score": s, "tier": tier, "cost": tier.map(cost)}, index=s.index)
+    if afford_column in df.columns:
+        table["affordable"] = table["cost"] <= df[afford_column].astype(float)
     if "name" in df.columns:
         table.insert(0, "name", df["name"])
     has_now = "service_tier" in df.columns

@@ -241,9 +241,14 @@ def _levers(ds: Dataset, pnl: pd.Series, eco: pd.Series, account: dict, leaks: p
     terms_days = 15
     rows.append((f"payment terms -{terms_days} days", float(negotiation.terms_cost(inv, terms_days, cost_of_capital)),
                  f"carrying cost of {terms_days} days on {inv:,.0f} a year at {cost_of_capital:.0%}"))
-    by_leak = leaks.groupby("leak")["amount"].sum() / years if len(leaks) else pd.Series(dtype=float)
-    for leak, amount in by_leak.sort_values(ascending=False).head(3).items():
-        rows.append((f"fix: {leak}", float(amount), "recover what leaks today (trade it, do not give it away)"))
+    # overlapping leaks (one price gap measured three ways) count once: the `additive` column
+    counted = leaks[leaks["additive"] > 0] if len(leaks) else leaks
+    for r in counted.sort_values("additive", ascending=False).head(3).itertuples():
+        others = leaks[(leaks["overlap"] == r.overlap) & (leaks["leak"] != r.leak)]["leak"].tolist()
+        note = "recover what leaks today (trade it, do not give it away)"
+        if others:
+            note += f"; overlaps {', '.join(others)}, counted once"
+        rows.append((f"fix: {r.leak}", float(r.additive) / years, note))
     return pd.DataFrame(rows, columns=["lever", "value_per_year", "note"])
 
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlab.apa import DEFAULT_COST_OF_CAPITAL
+from kamlab.apa import DEFAULT_COST_OF_CAPITAL, as_of_date, settlement_dates
 from kamlab.data import DataError, Dataset
 
 __all__ = [
-    "ExitImpact", "exit_impact", "account_economics", "exit_traps", "candidates", "Action", "Simulation", "simulate",
+    "ExitImpact", "exit_impact", "cogs_fixed_share", "account_economics", "exit_traps", "candidates", "Action",
+    "Simulation", "simulate",
     "Rule", "DEFAULT_RULES", "audit", "Dashboard", "dashboard_metrics", "LEVERS",
 ]
 
@@ -86,21 +87,46 @@ def _pnl(ds: Dataset, **kw) -> pd.DataFrame:
     return pnl
 
 
-def account_economics(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
-    """One row per account: revenue, COGS and cost-to-serve split by cost behaviour.
+def cogs_fixed_share(ds: Dataset) -> pd.Series:
+    """Share of each product line's cost of goods that is absorbed fixed overhead, from
+    ``ds.meta["cogs_fixed_share"]`` (product line -> fraction; `kamlab.synth.FIXED_OVERHEAD_SHARE` in the
+    case). Lines the meta does not name, and data sets without it, count their cost of goods as fully
+    variable (0.0).
 
-    Columns: account_id, revenue (pocket revenue from `kamlab.apa.account_pnl`), cogs, variable,
-    fixed_avoidable, fixed_stranded (cost-to-serve activities grouped by ``activity_rates.cost_behaviour``),
-    cost_to_serve, net_margin = revenue - cogs - cost_to_serve, and exit_effect (the change in company
-    profit if the account goes: -(revenue - cogs - variable - fixed_avoidable)). Accounts without sales
-    still appear.
-    `cost_of_capital` prices the receivables (terms_cost, deducted in pocket revenue).
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> float(cogs_fixed_share(synth.generate(n_accounts=4, years=1, seed=1))["Fasteners"])
+    0.1
+    """
+    given = dict(ds.meta.get("cogs_fixed_share") or {})
+    lines = pd.Index(sorted(set(ds.products["product_line"])), name="product_line")
+    share = pd.Series([float(given.get(x, 0.0)) for x in lines], index=lines, name="cogs_fixed_share")
+    if ((share < 0) | (share > 1)).any():
+        raise DataError("meta['cogs_fixed_share'] holds fractions between 0 and 1 per product line")
+    return share
+
+
+def account_economics(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """One row per account: revenue, cost of goods (variable and absorbed fixed overhead) and cost-to-serve
+    split by cost behaviour.
+
+    Columns: account_id, revenue (pocket revenue from `kamlab.apa.account_pnl`), invoice_revenue, cogs,
+    cogs_variable, cogs_fixed (the absorbed fixed overhead in the cost of goods, `cogs_fixed_share`),
+    variable, fixed_avoidable, fixed_stranded (cost-to-serve activities grouped by
+    ``activity_rates.cost_behaviour``), cost_to_serve, net_margin = revenue - cogs - cost_to_serve, and
+    exit_effect, the change in company profit if the account goes: -(revenue - cogs_variable - variable
+    - fixed_avoidable); its absorbed overhead and fixed_stranded cost stay (Kaplan & Cooper 1998, ch. 10).
+    Accounts without sales still appear. `cost_of_capital` prices the receivables (terms_cost, deducted
+    in pocket revenue).
 
     Examples
     --------
     >>> from kamlab import synth
     >>> e = account_economics(synth.generate(n_accounts=5, years=1, seed=1))
     >>> bool(np.allclose(e.revenue - e.cogs - e.cost_to_serve, e.net_margin))
+    True
+    >>> bool(np.allclose(e.cogs_variable + e.cogs_fixed, e.cogs))
     True
     """
     pnl = _pnl(ds, cost_of_capital=cost_of_capital).set_index("account_id")
@@ -109,14 +135,28 @@ def account_economics(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_C
     out["revenue"] = pnl["pocket_revenue"]
     out["invoice_revenue"] = pnl["invoice_revenue"]
     out["cogs"] = pnl["cogs"]
+    out["cogs_fixed"] = _absorbed_overhead(ds).reindex(out.index)
     for behaviour in ("variable", "fixed_avoidable", "fixed_stranded"):
         acts = [a for a in rates.index[rates == behaviour] if a in pnl.columns]
         out[behaviour] = pnl[acts].sum(axis=1) if acts else 0.0
     out = out.fillna(0.0)
+    out.insert(3, "cogs_variable", out["cogs"] - out["cogs_fixed"])
     out["cost_to_serve"] = out[["variable", "fixed_avoidable", "fixed_stranded"]].sum(axis=1)
     out["net_margin"] = out["revenue"] - out["cogs"] - out["cost_to_serve"]
-    out["exit_effect"] = -(out["revenue"] - out["cogs"] - out["variable"] - out["fixed_avoidable"])
+    out["exit_effect"] = -(out["revenue"] - out["cogs_variable"] - out["variable"] - out["fixed_avoidable"])
     return out.reset_index()
+
+
+def _absorbed_overhead(ds: Dataset) -> pd.Series:
+    """Per account: quantity x unit_cost x the product line's fixed overhead share."""
+    share = cogs_fixed_share(ds)
+    if not share.any():
+        return pd.Series(0.0, index=pd.Index(ds.accounts["account_id"], name="account_id"))
+    prod = ds.products.set_index("product_id")
+    per_unit = prod["unit_cost"] * prod["product_line"].map(share).fillna(0.0)
+    ol = ds.order_lines
+    fixed = ol["quantity"] * ol["product_id"].map(per_unit).to_numpy()
+    return fixed.groupby(ol["account_id"].to_numpy()).sum().rename_axis("account_id")
 
 
 def exit_traps(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
@@ -234,11 +274,11 @@ def _apply(row: pd.Series, a: Action, ds: Dataset) -> pd.Series:
     """The account's P&L row after the action (stranded cost of an exit handled by the caller)."""
     r = row.copy()
     if a.kind == "exit":
-        r[["revenue", "cogs", "variable", "fixed_avoidable"]] = 0.0
+        r[["revenue", "cogs_variable", "variable", "fixed_avoidable"]] = 0.0
         return r
     if a.kind == "reprice":  # the price change earns on the new volume (its small terms-cost effect ignored)
-        v = 1.0 + a.volume_change
-        r[["revenue", "cogs", "variable"]] = r[["revenue", "cogs", "variable"]] * v
+        v = 1.0 + a.volume_change   # absorbed overhead does not move with volume
+        r[["revenue", "cogs_variable", "variable"]] = r[["revenue", "cogs_variable", "variable"]] * v
         r["revenue"] += row["invoice_revenue"] * v * a.price_change
     elif a.kind == "cut_cost":
         c = _lever_cost(ds, a.account_id, a.lever)
@@ -256,17 +296,18 @@ def _apply(row: pd.Series, a: Action, ds: Dataset) -> pd.Series:
 
 
 def _margin(f: pd.DataFrame) -> pd.Series:
-    return (f["revenue"] - f["cogs"] - f["variable"] - f["fixed_avoidable"] - f["fixed_stranded"]
-            - f["stranded_reallocated"])
+    return (f["revenue"] - f["cogs_variable"] - f["cogs_fixed"] - f["variable"] - f["fixed_avoidable"]
+            - f["fixed_stranded"] - f["stranded_reallocated"])
 
 
 @dataclass(frozen=True)
 class Simulation:
     """Portfolio P&L before and after a set of actions, with the trap of the fully allocated view.
 
-    ``before``/``after``: one row per account (revenue, cogs, variable, fixed_avoidable, fixed_stranded,
-    stranded_reallocated, net_margin; exited accounts keep a row of zeros). ``effects``: one row per
-    action with ``profit_effect`` (true change in company profit), ``naive_effect`` (what the fully
+    ``before``/``after``: one row per account (revenue, cogs_variable, cogs_fixed, variable,
+    fixed_avoidable, fixed_stranded, stranded_reallocated, net_margin; exited accounts keep a row of
+    zeros). ``effects``: one row per action with ``profit_effect`` (true change in company profit),
+    ``naive_effect`` (what the fully
     allocated P&L promises) and ``stranded_cost``. ``before_profit + effects.profit_effect.sum() ==
     after_profit``; ``naive_after_profit`` is what the naive view expects."""
 
@@ -290,8 +331,8 @@ class Simulation:
         return self.naive_after_profit - self.after_profit
 
     def summary(self) -> pd.DataFrame:
-        cols = ["revenue", "cogs", "variable", "fixed_avoidable", "fixed_stranded", "stranded_reallocated",
-                "net_margin"]
+        cols = ["revenue", "cogs_variable", "cogs_fixed", "variable", "fixed_avoidable", "fixed_stranded",
+                "stranded_reallocated", "net_margin"]
         return pd.DataFrame({"before": self.before[cols].sum(), "after": self.after[cols].sum()}).assign(
             change=lambda d: d["after"] - d["before"])
 
@@ -325,8 +366,9 @@ def simulate(ds: Dataset, actions, *, spread_by: str = "revenue", cost_of_capita
              economics: pd.DataFrame | None = None) -> Simulation:
     """Apply actions to accounts and compare the portfolio P&L before and after.
 
-    Exit removes the account's revenue, COGS, variable and avoidable cost-to-serve; its fixed_stranded
-    cost (``activity_rates.cost_behaviour``) stays in the company and is re-spread over the remaining
+    Exit removes the account's revenue, variable COGS, variable and avoidable cost-to-serve; its absorbed
+    fixed overhead (``cogs_fixed``) and fixed_stranded cost (``activity_rates.cost_behaviour``) stay in
+    the company and is re-spread over the remaining
     accounts in proportion to their revenue after the actions (``spread_by="revenue"``) or to their own
     stranded cost (``spread_by="stranded"``). Re-spreading moves cost between accounts, it does not
     change the total: each action's true ``profit_effect`` is the change in company profit. The naive
@@ -356,16 +398,17 @@ def simulate(ds: Dataset, actions, *, spread_by: str = "revenue", cost_of_capita
     actions = _check_actions(ds, actions)
     eco = account_economics(ds, cost_of_capital=cost_of_capital) if economics is None else economics
     eco = eco.set_index("account_id")
-    before = eco[["revenue", "invoice_revenue", "cogs", "variable", "fixed_avoidable", "fixed_stranded"]].copy()
+    before = eco[["revenue", "invoice_revenue", "cogs_variable", "cogs_fixed", "variable", "fixed_avoidable",
+                  "fixed_stranded"]].copy()
     before["stranded_reallocated"] = 0.0
     before["net_margin"] = _margin(before)
     after = before.copy()
     rows = []
     for a in actions:
         new = _apply(before.loc[a.account_id], a, ds)
-        stranded = float(new["fixed_stranded"]) if a.kind == "exit" else 0.0
+        stranded = float(new["fixed_stranded"] + new["cogs_fixed"]) if a.kind == "exit" else 0.0
         if a.kind == "exit":
-            new["fixed_stranded"] = 0.0
+            new[["fixed_stranded", "cogs_fixed"]] = 0.0
         after.loc[a.account_id] = new
         # the stranded cost leaves the account's row but not the company
         effect = float(_margin(new.to_frame().T).iloc[0] - before.loc[a.account_id, "net_margin"]) - stranded
@@ -377,7 +420,8 @@ def simulate(ds: Dataset, actions, *, spread_by: str = "revenue", cost_of_capita
     if stranded:
         gone = set(effects.loc[effects["kind"] == "exit", "account_id"])
         keep = ~after.index.isin(gone)
-        basis = after.loc[keep, "revenue" if spread_by == "revenue" else "fixed_stranded"].clip(lower=0.0)
+        basis = (after.loc[keep, "revenue"] if spread_by == "revenue"
+                 else after.loc[keep, "fixed_stranded"] + after.loc[keep, "cogs_fixed"]).clip(lower=0.0)
         if basis.sum() <= 0:
             basis = pd.Series(1.0, index=basis.index)
         after.loc[keep, "stranded_reallocated"] = stranded * basis / basis.sum()
@@ -473,8 +517,7 @@ def _rule_discount(inp, rule):
 def _rule_dso(inp, rule):
     ds, coc = inp.ds, inp.cost_of_capital
     p = ds.payments.merge(ds.accounts[["account_id", "payment_terms_days"]], on="account_id")
-    end = ds.order_lines["invoice_date"].max()
-    paid = p["paid_date"].fillna(max(end, p["due_date"].max()))
+    paid = settlement_dates(p, as_of_date(ds))   # unpaid: aged to the data's as-of date, never the latest due
     late = (paid - p["due_date"]).dt.days.clip(lower=0)
     w = p["amount"].clip(lower=0)
     days = (late * w).groupby(p["account_id"]).sum() / w.groupby(p["account_id"]).sum().where(lambda s: s > 0)

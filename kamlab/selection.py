@@ -21,7 +21,7 @@ from kamlab.data import DataError, Dataset
 from kamlab.schema import RELATIONSHIP_STAGES
 
 __all__ = [
-    "CRITERIA", "COST_CRITERIA", "REVENUE_ONLY", "PROFIT_AND_POTENTIAL", "RANDOM_INDEX",
+    "CRITERIA", "COST_CRITERIA", "REVENUE_ONLY", "PROFIT_AND_POTENTIAL", "RANDOM_INDEX", "random_index",
     "account_features", "score", "compare_rankings", "RankingComparison", "critical_weight_changes",
     "criteria_table", "five_accounts_example", "rank_stability", "ahp_weights", "AHPResult",
     "portfolio_matrix", "ATTRACTIVENESS", "STRENGTH",
@@ -59,7 +59,26 @@ PROFIT_AND_POTENTIAL = {
 }
 
 #: Saaty's random consistency index by matrix size (Saaty 1980).
-RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49}
+#: Saaty's random consistency index RI(n), the mean CI of random reciprocal matrices (Saaty 1980, *The
+#: Analytic Hierarchy Process*, McGraw-Hill, p. 21, extended to n = 15 in the same table). Beyond 15,
+#: `random_index` uses Alonso & Lamata's fit of the random lambda_max, 2.7699 n - 4.3513 (Alonso & Lamata
+#: 2006, Int. J. Uncertainty, Fuzziness and Knowledge-Based Systems 14(4), 445-459).
+RANDOM_INDEX = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49,
+                11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
+
+
+def random_index(n: int) -> float:
+    """Saaty's random index for an n x n matrix: `RANDOM_INDEX` up to 15, then Alonso & Lamata's (2006)
+    RI(n) = (1.7699 n - 4.3513) / (n - 1).
+
+    Examples
+    --------
+    >>> random_index(10), random_index(15), round(random_index(17), 3)
+    (1.49, 1.59, 1.609)
+    """
+    if n < 1:
+        raise DataError(f"a pairwise matrix needs n >= 1 criteria, got {n}")
+    return RANDOM_INDEX[n] if n in RANDOM_INDEX else (1.7699 * n - 4.3513) / (n - 1)
 
 
 def criteria_table() -> pd.DataFrame:
@@ -115,12 +134,14 @@ def _line_features(ds: Dataset, years: float, accounts: pd.Index) -> pd.DataFram
     ol = ds.order_lines.merge(ds.products[["product_id", "product_line", "unit_cost"]], on="product_id")
     rev = ol["quantity"] * ol["invoice_price"]
     gm = rev - ol["off_invoice"] - ol["freight_cost"] - ol["quantity"] * ol["unit_cost"]
-    by_line = pd.DataFrame({"rev": rev, "gm": gm}).groupby(ol["product_line"]).sum()
-    line_margin = pd.Series(_div(by_line["gm"], by_line["rev"]), index=by_line.index).clip(lower=0)
+    frame = pd.DataFrame({"rev": rev, "gm": gm})
+    by_line = frame.groupby(ol["product_line"]).sum()
+    line_margin = pd.Series(_div(by_line["gm"], by_line["rev"]), index=by_line.index)
     acc_line = rev.groupby([ol["account_id"], ol["product_line"]]).sum() / years
     w = ds.wallets.groupby(["account_id", "product_line"])["estimated_spend"].sum()
     ours = acc_line.reindex(w.index, fill_value=0.0)
-    headroom = (w - ours).clip(lower=0) * line_margin.reindex(w.index.get_level_values(1), fill_value=0).values
+    margin = _own_line_margins(frame, ol, line_margin).reindex(w.index)
+    headroom = (w - ours).clip(lower=0) * margin.fillna(0.0).clip(lower=0).to_numpy()
     n_lines = max(ds.products["product_line"].nunique(), 1)
     out = pd.DataFrame(index=accounts)
     out["potential"] = headroom.groupby(level=0).sum().reindex(accounts, fill_value=0.0)
@@ -132,9 +153,36 @@ def _line_features(ds: Dataset, years: float, accounts: pd.Index) -> pd.DataFram
     return out
 
 
+def _own_line_margins(frame: pd.DataFrame, ol: pd.DataFrame, line_margin: pd.Series) -> pd.Series:
+    """Gross margin fraction per (account, product line) at the account's own prices: its margin in the
+    lines it buys; in the others, the line's company margin moved by the account's own gap to the
+    company's margin (a deep-discount account stays one in a new line)."""
+    own = frame.groupby([ol["account_id"], ol["product_line"]]).sum()
+    acc = frame.groupby(ol["account_id"]).sum()
+    company = _div(frame["gm"].sum(), frame["rev"].sum())
+    gap = pd.Series(_div(acc["gm"], acc["rev"]) - company, index=acc.index)
+    ids = sorted(set(ol["account_id"]))
+    grid = pd.MultiIndex.from_product([ids, list(line_margin.index)], names=["account_id", "product_line"])
+    guess = line_margin.reindex(grid.get_level_values(1)).to_numpy() + gap.reindex(grid.get_level_values(0)).to_numpy()
+    out = pd.Series(guess, index=grid)
+    bought = own.index[own["rev"] > 0]
+    out.loc[bought] = _div(own.loc[bought, "gm"], own.loc[bought, "rev"])
+    return out
+
+
+def _as_of(ds: Dataset, fallback: pd.Timestamp) -> pd.Timestamp:
+    try:
+        from kamlab.apa import as_of_date
+    except ImportError:  # pragma: no cover
+        return fallback
+    return as_of_date(ds)
+
+
 def _days_beyond_terms(ds: Dataset, as_of: pd.Timestamp, accounts: pd.Index) -> pd.Series:
     p = ds.payments
-    late = (p["paid_date"].fillna(as_of) - p["due_date"]).dt.days.clip(lower=0)
+    from kamlab.apa import settlement_dates  # the one convention for unpaid invoices
+
+    late = (settlement_dates(p, as_of) - p["due_date"]).dt.days.clip(lower=0)
     amount = p["amount"].clip(lower=0)
     num = (late * amount).groupby(p["account_id"]).sum()
     den = amount.groupby(p["account_id"]).sum()
@@ -161,7 +209,9 @@ def account_features(ds: Dataset) -> pd.DataFrame:
     (`COST_CRITERIA`: cost_to_serve_share, days_beyond_terms, churn_risk) are lower-is-better; `score`
     reverses them. Margins come from `kamlab.apa.account_pnl`. Potential follows the course's
     "wallet headroom weighted by line margin": sum over product lines of max(wallet - our yearly
-    revenue, 0) x the line's gross margin fraction.
+    revenue, 0) x the gross margin fraction the account itself earns us in that line (in a line it does
+    not buy yet: the line's company margin moved by the account's own gap to the company margin), so a
+    loss-maker's headroom is not valued at everybody else's prices.
 
     Examples
     --------
@@ -197,7 +247,7 @@ def account_features(ds: Dataset) -> pd.DataFrame:
     f["lifecycle_stage"] = acc["lifecycle_stage"].astype(float)
     for col in ("market_leader", "key_market", "global_presence"):
         f[col] = acc[col].astype(float)
-    f["days_beyond_terms"] = _days_beyond_terms(ds, as_of, ids)
+    f["days_beyond_terms"] = _days_beyond_terms(ds, _as_of(ds, as_of), ids)
     f["churn_risk"] = acc["churn_risk"].astype(float)
     f.index.name = "account_id"
     return f
@@ -451,7 +501,8 @@ def ahp_weights(pairwise, *, labels=None, threshold: float = 0.10) -> AHPResult:
     """Criterion weights from a reciprocal pairwise comparison matrix (Saaty 1980).
 
     Weights are the principal right eigenvector, normalised to sum to 1. CI = (lambda_max - n)/(n - 1),
-    CR = CI / RI(n) with Saaty's random index `RANDOM_INDEX`; CR above `threshold` (0.10) is flagged
+    CR = CI / RI(n) with Saaty's random index (`random_index`: Saaty's table to n = 15, then Alonso &
+    Lamata 2006); CR above `threshold` (0.10) is flagged
     (``consistent=False``). For n <= 2 the matrix is always consistent (CR = 0). Entry (i, j) says how
     many times criterion i matters more than j on Saaty's 1-9 scale; (j, i) must be its reciprocal.
 
@@ -482,7 +533,7 @@ def ahp_weights(pairwise, *, labels=None, threshold: float = 0.10) -> AHPResult:
     lam = float(vals[k].real)
     v = np.abs(vecs[:, k].real)
     ci = (lam - n) / (n - 1) if n > 1 else 0.0
-    ri = RANDOM_INDEX.get(n, 1.49)
+    ri = random_index(n)
     cr = ci / ri if ri > 0 else 0.0
     return AHPResult(weights=pd.Series(v / v.sum(), index=labels, name="weight"), lambda_max=lam,
                      ci=ci, cr=cr, consistent=bool(cr <= threshold))

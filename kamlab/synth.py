@@ -27,8 +27,9 @@ except ImportError:  # pragma: no cover
 from kamlab import schema
 from kamlab.data import DataError, Dataset
 
-__all__ = ["DEFAULT_SEED", "COMPANY", "PRODUCT_LINES", "DEPARTMENTS", "ACTIVITIES", "activity_rates",
-           "generate", "tdabc_table", "data_dictionary"]
+__all__ = ["DEFAULT_SEED", "COMPANY", "PRODUCT_LINES", "DEPARTMENTS", "UTILISATION", "ACTIVITIES",
+           "FIXED_OVERHEAD_SHARE", "activity_rates", "capacity_supplied", "generate", "tdabc_table",
+           "data_dictionary"]
 
 DEFAULT_SEED = 2026
 COMPANY = "Brandt & Kessler Industrial Components GmbH"
@@ -58,15 +59,22 @@ PRODUCT_LINES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[s
         "IO-Link master 8-port", "Condition monitoring kit")),
 }
 
-# Time-driven ABC (Kaplan & Anderson, 2004): department -> (cost of capacity per year in EUR,
-# practical capacity in minutes per year); rate = cost / capacity x minutes per driver unit.
+# Time-driven ABC (Kaplan & Anderson, 2004): department -> (cost of one FTE per year in EUR, practical
+# capacity of one FTE in minutes per year, about 80% of the paid hours). The cost per minute, and so every
+# activity rate, follows from these two; how many FTE a department has (its capacity supplied) is sized
+# by `generate` from the work the accounts ask for, at the utilisation of `UTILISATION`.
 DEPARTMENTS: dict[str, tuple[float, float]] = {
-    "Customer service": (1_152_000.0, 960_000.0),         # 10 FTE x 1,600 h x 60 min -> 1.20 EUR/min
-    "Field sales": (1_680_000.0, 840_000.0),              # 8 FTE x 1,750 h x 60 min -> 2.00 EUR/min
-    "Technical support": (756_000.0, 540_000.0),          # 6 FTE x 1,500 h x 60 min -> 1.40 EUR/min
-    "Application engineering": (1_296_000.0, 810_000.0),  # 9 FTE x 1,500 h x 60 min -> 1.60 EUR/min
-    "Key-account teams": (1_008_000.0, 1_008_000.0),      # 10 FTE x 1,680 h x 60 min -> 1.00 EUR/min
+    "Customer service": (115_200.0, 96_000.0),          # 1,600 h x 60 min -> 1.20 EUR/min
+    "Field sales": (210_000.0, 105_000.0),              # 1,750 h x 60 min -> 2.00 EUR/min
+    "Technical support": (126_000.0, 90_000.0),         # 1,500 h x 60 min -> 1.40 EUR/min
+    "Application engineering": (144_000.0, 90_000.0),   # 1,500 h x 60 min -> 1.60 EUR/min
+    "Key-account teams": (100_800.0, 100_800.0),        # 1,680 h x 60 min -> 1.00 EUR/min
 }
+#: Share of the practical capacity the busiest year of the history uses, per department: the head count
+#: is rounded up to half an FTE from there, so used time stays at or below practical capacity every year
+#: and the rest is unused capacity (Kaplan & Anderson 2004: used + unused = supplied).
+UTILISATION = {"Customer service": 0.85, "Field sales": 0.80, "Technical support": 0.75,
+               "Application engineering": 0.80, "Key-account teams": 0.95}
 
 # activity -> (driver unit, cost behaviour, department, minutes per driver unit)
 ACTIVITIES: dict[str, tuple[str, str, str, float]] = {
@@ -78,7 +86,15 @@ ACTIVITIES: dict[str, tuple[str, str, str, float]] = {
     "customization": ("custom order", "variable", "Application engineering", 240),
     "rush_handling": ("rush order", "variable", "Customer service", 120),
     "return_handling": ("return", "variable", "Customer service", 90),
-    "dedicated_team": ("FTE-month", "fixed_avoidable", "Key-account teams", 8_400),
+    # the people of a dedicated team stay on the payroll when their account goes: stranded, not avoidable
+    "dedicated_team": ("FTE-month", "fixed_stranded", "Key-account teams", 8_400),
+}
+
+#: Share of each product line's standard unit cost that is absorbed fixed overhead (plant, machines,
+#: indirect labour spread over the units made): it stays when an account's volume goes. The rest of
+#: unit_cost is variable (material, direct labour, energy). Written to ``meta["cogs_fixed_share"]``.
+FIXED_OVERHEAD_SHARE: dict[str, float] = {
+    "Fasteners": 0.10, "Bearings": 0.20, "Fluid Power": 0.25, "Sealing": 0.30, "Sensors & Controls": 0.35,
 }
 
 _INDUSTRIES = {
@@ -145,19 +161,48 @@ def activity_rates() -> pd.DataFrame:
     return out.astype({"activity": "str", "driver_unit": "str", "cost_behaviour": "str"})
 
 
+def capacity_supplied(activities: pd.DataFrame) -> dict:
+    """The capacity each department supplies, sized from the work in `activities` (``meta["tdabc"]``).
+
+    Head count per department = the busiest calendar year's minutes / (`UTILISATION` x the practical
+    minutes of one FTE), rounded up to half an FTE; so every year's used time is at most the practical
+    capacity (Kaplan & Anderson, 2004). Returns ``{"departments": {name: {"fte", "cost_per_fte",
+    "minutes_per_fte"}}, "activities": {name: {"department", "minutes"}}}``, what
+    `kamlab.apa.capacity_report` reads.
+
+    Examples
+    --------
+    >>> acts = pd.DataFrame({"date": pd.to_datetime(["2025-03-31"]), "account_id": ["A1"],
+    ...                      "activity": ["dedicated_team"], "driver_qty": [12.0]})
+    >>> capacity_supplied(acts)["departments"]["Key-account teams"]["fte"]
+    1.5
+    """
+    minutes = activities["activity"].map({a: v[3] for a, v in ACTIVITIES.items()}).astype("float64")
+    dept = activities["activity"].map({a: v[2] for a, v in ACTIVITIES.items()})
+    used = (activities["driver_qty"] * minutes).groupby([dept, activities["date"].dt.year]).sum()
+    peak = used.groupby(level=0).max() if len(used) else pd.Series(dtype="float64")
+    out = {}
+    for name, (cost, per_fte) in DEPARTMENTS.items():
+        fte = np.ceil(float(peak.get(name, 0.0)) / (UTILISATION[name] * per_fte) * 2) / 2
+        out[name] = {"fte": float(max(fte, 0.5)), "cost_per_fte": cost, "minutes_per_fte": per_fte}
+    acts = {a: {"department": v[2], "minutes": float(v[3])} for a, v in ACTIVITIES.items()}
+    return {"departments": out, "activities": acts}
+
+
 def tdabc_table() -> str:
     """The derivation of the activity rates as a markdown table (it is in datasets/README.md).
 
     Time-driven ABC (Kaplan & Anderson, 2004): a department's cost of capacity divided by its practical
-    capacity gives a cost per minute; times the minutes one driver unit takes gives the rate.
+    capacity gives a cost per minute (per FTE here: the head count does not change it); times the minutes
+    one driver unit takes gives the rate.
 
     Examples
     --------
     >>> print(tdabc_table().splitlines()[2])
-    | order_processing | order | Customer service | 1,152,000 | 960,000 | 1.20 | 30 | 36.00 | variable |
+    | order_processing | order | Customer service | 115,200 | 96,000 | 1.20 | 30 | 36.00 | variable |
     """
-    head = ("| activity | driver unit | department | cost of capacity (EUR/year) | practical capacity "
-            "(min/year) | cost per minute (EUR) | minutes per driver unit | rate (EUR per driver unit) | "
+    head = ("| activity | driver unit | department | cost of one FTE (EUR/year) | practical capacity of one "
+            "FTE (min/year) | cost per minute (EUR) | minutes per driver unit | rate (EUR per driver unit) | "
             "cost behaviour |")
     rows = [head, "|" + "---|" * 9]
     for act, (unit, behaviour, dept, minutes) in ACTIVITIES.items():
@@ -260,7 +305,9 @@ def generate(n_accounts: int = 60, years: int = 3, seed: int = DEFAULT_SEED, *, 
     activities = _activities(rng, prof, orders, t0, n_days, n_activities, ids)
     payments = _payments(rng, prof, orders, t0, n_days, ids)
     wallets = _wallets(rng, prof, orders, n_days, ids)
-    meta = {"name": COMPANY, "currency": "EUR", "seed": seed, "generator": "kamlab.synth"}
+    meta = {"name": COMPANY, "currency": "EUR", "seed": seed, "generator": "kamlab.synth",
+            "as_of": str(pd.Timestamp(t0) + pd.Timedelta(days=n_days - 1))[:10],
+            "cogs_fixed_share": dict(FIXED_OVERHEAD_SHARE), "tdabc": capacity_supplied(activities)}
     return Dataset(accounts=acc, products=products, order_lines=lines, activities=activities,
                    activity_rates=activity_rates(), payments=payments, wallets=wallets, meta=meta)
 
@@ -303,10 +350,10 @@ def _archetypes(rng, n, rank, frac) -> np.ndarray:
     arche[whales] = _WHALE
     mids = rank[(frac >= 0.25) & (frac < 0.65)]
     arche[_pick(rng, mids, 0.35, 1 if n >= 4 else 0)] = _DIAMOND
-    rest = rank[(arche == _NORMAL) & (frac < 0.65)]
+    rest = rank[(arche == _NORMAL) & (frac >= 0.08) & (frac < 0.65)]   # the strategic accounts do not drift
     arche[_pick(rng, rest, 0.06 * n / max(len(rest), 1), 1 if n >= 6 else 0)] = _DRIFT
     tail = rank[frac >= 0.65]
-    arche[_pick(rng, tail, 0.25, 0)] = _DEMANDING
+    arche[_pick(rng, tail, 0.35, 0)] = _DEMANDING
     return arche
 
 
@@ -415,20 +462,24 @@ def _accounts(rng, n: int, t0, n_days: int):
 def _profile(rng, n, size, arche, segment, stage, offset, terms, global_presence) -> dict:
     """The hidden behaviour of each account (index = position in the accounts table)."""
     w = {a: arche == a for a in range(5)}
-    seg_disc = np.array([0.155, 0.125, 0.095, 0.065])[segment]
-    disc = np.select([w[_WHALE], w[_DIAMOND]], [rng.uniform(0.18, 0.24, n), rng.uniform(0.0, 0.04, n)],
-                     seg_disc + rng.normal(0, 0.02, n))
+    # the middle of the portfolio roughly breaks even: ordinary accounts get a discount their margin
+    # barely carries; demanding small accounts ask for a little more on top
+    seg_disc = np.array([0.16, 0.135, 0.125, 0.11])[segment]
+    disc = np.select([w[_WHALE], w[_DIAMOND], w[_DEMANDING]],
+                     [rng.uniform(0.18, 0.26, n), rng.uniform(0.0, 0.04, n), seg_disc + rng.uniform(0.08, 0.12, n)],
+                     seg_disc + rng.normal(0, 0.02, n) * np.where(segment == 0, 0.4, 1.0))
     rebate = np.select([w[_WHALE], segment <= 1, w[_DIAMOND]],
                        [rng.uniform(0.04, 0.07, n), rng.uniform(0.01, 0.03, n), 0.0],
                        rng.uniform(0.0, 0.01, n) * (rng.random(n) < 0.4))
     rush = np.select([w[_WHALE], w[_DEMANDING], w[_DIAMOND]],
-                     [rng.uniform(0.20, 0.35, n), rng.uniform(0.15, 0.30, n), 0.01],
+                     [rng.uniform(0.20, 0.35, n), rng.uniform(0.30, 0.45, n), 0.01],
                      rng.uniform(0.02, 0.06, n))
     custom = np.select([w[_WHALE], w[_DEMANDING], w[_DIAMOND]],
-                       [rng.uniform(0.15, 0.25, n), rng.uniform(0.06, 0.12, n), 0.005],
+                       [rng.uniform(0.15, 0.25, n), rng.uniform(0.20, 0.30, n), 0.005],
                        rng.uniform(0.005, 0.03, n))
     ret = np.where(w[_WHALE] | w[_DEMANDING], rng.uniform(0.02, 0.04, n), rng.uniform(0.003, 0.012, n))
-    freight = rng.uniform(0.010, 0.025, n)
+    # demanding small accounts want many small express drops: freight eats their margin
+    freight = np.where(w[_DEMANDING], rng.uniform(0.04, 0.07, n), rng.uniform(0.010, 0.025, n))
     delay = np.where(w[_WHALE], rng.uniform(20, 40, n),
                      np.where(rng.random(n) < 0.15, rng.uniform(5, 15, n), rng.uniform(-3, 3, n)))
     # volume trend (slope of the order density over the history) by life-cycle stage
@@ -436,14 +487,15 @@ def _profile(rng, n, size, arche, segment, stage, offset, terms, global_presence
     # product-line mix: whales buy commodities, diamonds buy specialties; some lines not at all
     alpha = np.array([[3.0, 2.5, 2.0, 1.2, 1.0], [6.0, 3.0, 2.0, 1.0, 1.0], [0.4, 1.0, 1.5, 3.0, 3.0],
                       [3.0, 2.5, 2.0, 1.2, 1.0], [3.0, 2.5, 1.5, 1.0, 1.0]])[arche]
-    mix = rng.gamma(alpha)
-    dropped = rng.random((n, 5)) < np.where(arche[:, None] == _WHALE, 0.05, 0.25)
+    # the big accounts' mix varies less (a concentration of 4 x alpha): their margin carries the company's
+    mix = rng.gamma(alpha * np.where(segment <= 1, 4.0, 1.0)[:, None])
+    dropped = rng.random((n, 5)) < np.where((arche == _WHALE) | (segment <= 1), 0.05, 0.25)[:, None]
     dropped[np.arange(n), mix.argmax(axis=1)] = False
     mix = np.where(dropped, 0.0, mix)
     mix /= mix.sum(axis=1, keepdims=True)
     # service intensity per year: visits, trips, tickets, engineering jobs; dedicated FTE
     rel_size = size / np.median(size)
-    arche_mult = np.array([1.0, 2.2, 0.4, 1.3, 2.5])[arche]
+    arche_mult = np.array([1.0, 2.2, 0.4, 1.3, 1.5])[arche]
     visits = (2 + 6 * rel_size ** 0.6) * np.where(w[_WHALE], 1.5, np.where(w[_DIAMOND], 0.6, 1.0))
     trips = visits * np.where(global_presence, 0.8, 0.4)
     tickets = (10 + 20 * rel_size ** 0.7) * arche_mult
@@ -709,13 +761,15 @@ def _wallets(rng, prof, orders, n_days, account_ids) -> pd.DataFrame:
     active_years = (n_days - prof["offset"]) / 365.25
     ours = np.maximum(orders["spend"], 0) / active_years[:, None]
     arche = prof["arche"]
-    sow = np.select([rng.random(n) < 0.15, arche == _WHALE, arche == _DIAMOND],
+    loyal = np.zeros(n, dtype=bool)     # about 15% (at least two) buy nearly everything from us
+    loyal[rng.permutation(n)[:min(n, max(2, int(round(0.15 * n))))]] = True
+    sow = np.select([loyal, arche == _WHALE, arche == _DIAMOND],
                     [rng.uniform(0.80, 0.95, n), rng.uniform(0.45, 0.80, n), rng.uniform(0.10, 0.30, n)],
                     rng.uniform(0.10, 0.40, n))
     sow_line = np.clip(sow[:, None] * rng.lognormal(0, 0.3, (n, n_pl)), 0.03, 0.97)
     est = np.ceil(ours / sow_line / 100) * 100
     total = est.sum(axis=1, keepdims=True)
-    room = np.round(total * rng.uniform(0.10, 0.35, (n, n_pl)), -2) * (rng.random((n, n_pl)) >= 0.25)
+    room = np.round(total * rng.uniform(0.10, 0.35, (n, n_pl)), -2) * (rng.random((n, n_pl)) >= 0.25) * ~loyal[:, None]
     est = np.where(ours > 0, est, room)
     return pd.DataFrame({
         "account_id": _take(account_ids, np.repeat(np.arange(n), n_pl)),

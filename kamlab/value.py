@@ -178,13 +178,16 @@ def risk_adjusted_npv(investment: float, cash_flows, retention, discount_rate: f
 
 def risk_adjusted_score(ds: Dataset, *, horizon: int = 3, discount_rate: float = 0.10,
                         features: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per account, a risk-adjusted profitability score: the basis for service tiers and allocation.
+    """Per account, its risk-adjusted value: the basis for ranking, service tiers and allocation.
 
     risk_adjusted_margin = yearly net margin x sum_{t=1..horizon} ((1 - churn_risk)/(1+i))^t, the
     expected discounted net margin over the horizon with survival from the account's churn risk
-    (Gupta & Lehmann 2003 timing: end of period, after surviving). score = risk_adjusted_margin per
-    unit of yearly cost-to-serve (floored at 1 currency unit). Sorted by score, rank 1 = best; the
-    account's current service tier is kept for comparison.
+    (Gupta & Lehmann 2003 timing: end of period, after surviving). score = risk_adjusted_margin: accounts
+    are ranked and tiered by risk-adjusted value (Ryals & Knox 2005), never by a ratio to cost-to-serve,
+    which would rank a bigger loss above a smaller one. margin_before_service = yearly net margin +
+    yearly cost-to-serve, what the account earns before any service: `kamlab.allocation.service_tiers`
+    checks a tier's cost against it. Sorted by score, rank 1 = best; the account's current service tier
+    is kept for comparison.
 
     Examples
     --------
@@ -192,6 +195,8 @@ def risk_adjusted_score(ds: Dataset, *, horizon: int = 3, discount_rate: float =
     >>> s = risk_adjusted_score(synth.generate(n_accounts=8, years=2, seed=1))
     >>> list(s.columns[-3:]), s["rank"].tolist() == list(range(1, 9))
     (['score', 'rank', 'service_tier'], True)
+    >>> bool((s["score"] == s["risk_adjusted_margin"]).all() and s["score"].is_monotonic_decreasing)
+    True
     """
     from kamlab.selection import account_features
 
@@ -202,8 +207,9 @@ def risk_adjusted_score(ds: Dataset, *, horizon: int = 3, discount_rate: float =
                         "churn_risk": f["churn_risk"], "survival_factor": factor}, index=f.index)
     out["risk_adjusted_margin"] = out["net_margin"] * factor
     out["cost_to_serve"] = cts
-    out["score"] = out["risk_adjusted_margin"] / np.maximum(cts, 1.0)
-    out = out.sort_values(["score", "risk_adjusted_margin"], ascending=False, kind="stable")
+    out["margin_before_service"] = out["net_margin"] + cts
+    out["score"] = out["risk_adjusted_margin"]
+    out = out.sort_values(["score", "revenue"], ascending=False, kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
     tiers = ds.accounts.set_index("account_id")["service_tier"]
     out["service_tier"] = tiers.reindex(out.index)

@@ -132,3 +132,41 @@ def test_service_tiers_moves():
     t = al.service_tiers(s, thresholds={"platinum": 8, "gold": 6, "silver": 3})
     assert t.table["change"].tolist() == ["up", "down"]
     assert "1 accounts move up" in t._repr_html_()
+
+
+def test_rank_and_tier_by_risk_adjusted_value_not_a_ratio(sample):
+    """Ryals & Knox: a bigger loss never ranks above a smaller one (the old margin / cost-to-serve
+    ratio did), and tiers follow risk-adjusted value, then what the margin can carry."""
+    s = value.risk_adjusted_score(sample)
+    assert s["risk_adjusted_margin"].is_monotonic_decreasing
+    losers = s[s["risk_adjusted_margin"] < 0]
+    assert (losers["rank"].diff().dropna() > 0).all() and losers["risk_adjusted_margin"].is_monotonic_decreasing
+    t = al.service_tiers(s)
+    top = s.index[0]
+    assert t.table.loc[top, "tier"] == "platinum"
+    assert t.table.loc[t.table["tier"] != "bronze", "affordable"].all()   # enforced: every tier above the last is carried
+    assert (t.table.loc[s.index[s["margin_before_service"] < al.ENTITLEMENTS.loc["bronze", "cost"]], "tier"]
+            == "bronze").all()
+    loose = al.service_tiers(s, enforce_affordability=False)
+    moved = (loose.table["tier"] != t.table["tier"]).sum()
+    assert moved == (~loose.table["affordable"] & (loose.table["tier"] != "bronze")).sum()
+
+
+def test_affordability_moves_an_account_down_to_the_tier_it_can_carry():
+    s = pd.DataFrame({"score": [9.0, 5.0], "margin_before_service": [30_000.0, 100_000.0]}, index=["A", "B"])
+    t = al.service_tiers(s, thresholds={"platinum": 8, "gold": 4, "silver": 2})
+    assert t.table["tier"].tolist() == ["gold", "gold"] and t.table["affordable"].all()
+
+
+def test_engineering_hours_are_valued_at_what_they_add(sample):
+    """Not at the account's whole multi-year margin: at the yearly margin the hours protect."""
+    s = value.risk_adjusted_score(sample)
+    req = al.engineering_requests(sample, s).set_index("id")
+    rate = sample.activity_rates.set_index("activity").loc["engineering_hours", "rate"]
+    acc = req.index[0]
+    expected = max(s.loc[acc, "net_margin"] + req.loc[acc, "need"] * rate, 0) * s.loc[acc, "churn_risk"]
+    assert req.loc[acc, "value"] == pytest.approx(expected)
+    deep = s.index[s["net_margin"] + req["need"].reindex(s.index).fillna(0) * rate < 0]
+    assert (req.reindex(deep)["value"].dropna() == 0).all()          # a loss-maker's hours protect no margin
+    old = al.engineering_requests(sample, s, value="risk_adjusted_margin").set_index("id")
+    assert old["value"].sum() > req["value"].sum()

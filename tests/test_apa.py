@@ -24,7 +24,11 @@ def _input_totals(ds, cost_of_capital=0.10, days_in_year=365):
     rate = ds.activities["activity"].map(ds.activity_rates.set_index("activity")["rate"])
     p = ds.payments
     terms = p["account_id"].map(ds.accounts.set_index("account_id")["payment_terms_days"])
-    days = (terms + (p["paid_date"] - p["due_date"]).dt.days.fillna(0)).clip(lower=0)
+    # one convention for unpaid invoices: aged to the data's as-of date once overdue
+    as_of = pd.Timestamp(ds.meta.get("as_of") or max(ds.order_lines["invoice_date"].max(), ds.activities["date"].max(),
+                                                     p["paid_date"].max()))
+    settled = p["paid_date"].fillna(p["due_date"].clip(lower=as_of))
+    days = (terms + (settled - p["due_date"]).dt.days).clip(lower=0)
     out = {
         "list_revenue": (ol["quantity"] * ol["list_price"]).sum(),
         "invoice_revenue": (ol["quantity"] * ol["invoice_price"]).sum(),
@@ -52,9 +56,10 @@ def test_worked_example_by_hand(toy):
     assert a1["terms_cost"] == pytest.approx(1800 * 60 / 365 * 0.10, rel=1e-12)
     assert a1["sales_visit"] == 500 and a1["cost_to_serve"] == 500
     assert a1["net_margin"] == pytest.approx(1800 - 20 - 15 - 1800 * 60 / 365 * 0.1 - 1000 - 500, rel=1e-12)
-    # A2: 5 pumps at 80, one returned (negative line), unpaid (contracted 60 days), credit note paid
+    # A2: 5 pumps at 80, one returned (negative line); the 400 invoice is unpaid, due 9 June and aged to
+    # the as-of date (19 July, the last date in the data): 60 + 40 days; the credit note was paid on time
     assert a2["list_revenue"] == 400 and a2["invoice_revenue"] == 320 and a2["cogs"] == 240
-    assert a2["terms_cost"] == pytest.approx((400 - 80) * 60 / 365 * 0.10, rel=1e-12)
+    assert a2["terms_cost"] == pytest.approx((400 * 100 - 80 * 60) / 365 * 0.10, rel=1e-12)
     assert a2["cost_to_serve"] == 150 + 3 * 40
     assert a2["gross_margin_pct"] == pytest.approx(a2["gross_margin"] / 320)
     assert list(pnl["revenue_rank"]) == [1, 2] and list(pnl["profit_rank"]) == [1, 2]
@@ -62,7 +67,7 @@ def test_worked_example_by_hand(toy):
 
 def test_columns_in_documented_order(toy):
     pnl = apa.account_pnl(toy)
-    expected = (list(apa.MONEY_COLUMNS) + ["gross_margin_pct"] + list(toy.activity_rates["activity"])
+    expected = (list(apa.MONEY_COLUMNS) + ["pocket_margin_pct", "gross_margin_pct"] + list(toy.activity_rates["activity"])
                 + ["cost_to_serve", "net_margin", "net_margin_pct", "revenue_rank", "profit_rank"])
     assert list(pnl.columns) == expected
     assert pnl.index.name == "account_id"
@@ -248,7 +253,7 @@ def test_relationship_cashflow(toy):
 
 def test_profit_leaks_finds_known_leaks(toy):
     leaks = apa.profit_leaks(toy)
-    assert list(leaks.columns) == ["account_id", "leak", "amount", "explanation"]
+    assert list(leaks.columns) == ["account_id", "leak", "amount", "explanation", "overlap", "additive"]
     found = set(zip(leaks["account_id"], leaks["leak"]))
     # A2 got 20% off (limit lowered to 15%), has 150 of rush handling and pays no premium,
     # its rebates are 30/320 = 9.4% of revenue; A1 paid 30 days late.
@@ -271,6 +276,18 @@ def test_cost_to_serve_matrix(toy):
     m2 = apa.cost_to_serve_matrix(apa.account_pnl(toy), price_split=0.5, cost_split=0.0)
     assert set(m2.table["quadrant"]) == {"carriage trade"}
     assert int(m.counts.sum()) == 2
+
+
+def test_cost_to_serve_matrix_counts_freight_and_terms_once(toy):
+    """More freight moves an account along the cost axis only; its price realisation does not change."""
+    ol = toy.order_lines
+    heavy = toy.replace(order_lines=ol.assign(freight_cost=ol["freight_cost"] + 100.0))
+    a = apa.cost_to_serve_matrix(apa.account_pnl(toy)).table
+    b = apa.cost_to_serve_matrix(apa.account_pnl(heavy)).table
+    assert np.allclose(a["price_realisation"], b["price_realisation"])
+    assert (b["cost_to_serve_pct"] > a["cost_to_serve_pct"]).all()
+    pnl = apa.account_pnl(toy)
+    assert np.allclose(a["price_realisation"], (pnl["invoice_revenue"] - pnl["off_invoice"]) / pnl["list_revenue"])
 
 
 # ---------------------------------------------------------------------------- the case company
@@ -342,3 +359,90 @@ def test_id_columns_of_any_dtype(small, dtype):
                                      product_id=small.order_lines["product_id"].astype(dtype))
     pnl = apa.account_pnl(small.replace(order_lines=lines))
     pd.testing.assert_frame_equal(pnl, apa.account_pnl(small))
+
+
+def test_irr_is_the_root_nearest_zero_and_lists_every_root():
+    """numpy-financial's convention: [-100, 100, 0, -7] -> -8.33%, not the lowest root (-67.9%)."""
+    m = apa.cashflow_metrics([-100, 100, 0, -7], 0.10)
+    assert m.irr == pytest.approx(-0.0833, abs=1e-4)
+    assert m.multiple_irrs and m.irrs[0] == pytest.approx(-0.6789, abs=1e-4)
+    assert "several IRRs" in m._repr_html_()
+    for r in m.irrs:
+        assert abs(sum(f / (1 + r) ** t for t, f in enumerate([-100, 100, 0, -7]))) < 1e-9
+    single = apa.cashflow_metrics([-200, 40, 60, 80, 90, 90, 70], 0.10)
+    assert len(single.irrs) == 1 and not single.multiple_irrs
+
+
+def test_leaks_of_one_account_add_up_with_overlaps_counted_once(sample):
+    """Discount beyond authority, pocket price below band and pricing opportunity measure one price gap:
+    the account's total counts the group once (its largest finding), never the sum of the three."""
+    leaks = apa.profit_leaks(sample)
+    totals = apa.leak_totals(leaks)
+    for acc, g in leaks.groupby("account_id"):
+        expected = g.groupby("overlap")["amount"].max().sum()
+        assert totals[acc] == pytest.approx(expected)
+        price = g[g["overlap"] == "price gap"]
+        if len(price) > 1:
+            assert totals[acc] < g["amount"].sum()
+    assert set(leaks.loc[leaks["leak"] == "late payment", "overlap"]) <= {"late payment"}
+
+
+def test_account_plan_counts_overlapping_leaks_once(sample):
+    from kamlab import plan
+
+    leaks = apa.profit_leaks(sample)
+    price = leaks[leaks["overlap"] == "price gap"].groupby("account_id").size()
+    acc = price.idxmax()
+    p = plan.account_plan(sample, acc)
+    fixes = p.levers[p.levers["lever"].str.startswith("fix: ")]
+    mine = leaks[leaks["account_id"] == acc]
+    groups = mine.set_index("leak")["overlap"]
+    assert groups.reindex(fixes["lever"].str[5:]).is_unique     # one lever per overlap group
+
+
+def test_pocket_margin_is_named_and_gross_margin_contribution_is_the_kpi(toy):
+    """The margin after freight and financing is pocket margin; the course's gross margin contribution is
+    net sales less cost of goods, with its share of the company's and its yield per unit of serve cost."""
+    pnl = apa.account_pnl(toy)
+    assert (pnl["pocket_margin"] == pnl["pocket_revenue"] - pnl["cogs"]).all()
+    k = apa.gross_margin_contribution(pnl)
+    # A1: 1800 - 20 rebates - 1000 cogs = 780; A2: 320 - 30 - 240 = 50
+    assert k["gross_margin_contribution"].tolist() == [780.0, 50.0]
+    assert k["share_of_company_gross_margin"].sum() == pytest.approx(1.0)
+    serve = pnl["cost_to_serve"] + pnl["freight"] + pnl["terms_cost"]
+    assert np.allclose(k["gross_margin_per_cost_to_serve"], k["gross_margin_contribution"] / serve)
+    assert (k["gross_margin_contribution"] > pnl["pocket_margin"]).all()     # before freight and financing
+
+
+def test_waterfall_in_fractions_of_list_and_per_product(sample):
+    """A mixed basket's waterfall is read in fractions of list price; per unit only for one product."""
+    acc = sample.order_lines["account_id"].value_counts().index[0]
+    w = apa.price_waterfall(sample, account_id=acc)
+    assert not w.per_unit_meaningful and "per_unit" not in w._repr_html_()
+    f = w.steps.set_index("step")["fraction_of_list"]
+    assert f["list price"] == 1.0
+    assert f["list price"] + f[w.steps["kind"].eq("leak").to_numpy()].sum() == pytest.approx(f["pocket margin"])
+    lines = sample.order_lines[(sample.order_lines["account_id"] == acc) & (sample.order_lines["quantity"] > 0)]
+    prod = lines["product_id"].value_counts().index[0]
+    one = apa.price_waterfall(sample, account_id=acc, product_id=prod)
+    assert one.per_unit_meaningful
+    listed = lines.loc[lines["product_id"] == prod, "list_price"]
+    ol = sample.order_lines
+    mine = ol[(ol["account_id"] == acc) & (ol["product_id"] == prod)]
+    assert one.steps.set_index("step").loc["list price", "per_unit"] == pytest.approx(
+        (mine["quantity"] * mine["list_price"]).sum() / mine["quantity"].sum())
+    assert listed.min() - 1e-9 <= one.steps.set_index("step").loc["list price", "per_unit"]
+
+
+def test_capacity_report_needs_the_supplied_capacity(toy, sample):
+    """Without meta['tdabc'] (an imported data set) the report says what to pass; with it, used + unused =
+    supplied, and losing an account leaves its capacity unused, not gone."""
+    with pytest.raises(DataError, match="supplied"):
+        apa.capacity_report(toy)
+    from kamlab import scenarios
+
+    cap = apa.capacity_report(sample)
+    assert np.allclose(cap["used"] + cap["unused"], cap["practical_capacity"])
+    lost = apa.capacity_report(scenarios.lose_top_account(sample))
+    assert lost["cost_supplied"].sum() == pytest.approx(cap["cost_supplied"].sum())
+    assert lost["cost_unused"].sum() > cap["cost_unused"].sum()

@@ -99,9 +99,24 @@ def test_exit_of_loss_maker_with_stranded_costs_lowers_profit(case):
     after = sim.after.set_index("account_id")
     assert after.loc["B", "stranded_reallocated"] == pytest.approx(4000 * 10000 / 12000)
     assert after.loc["C", "stranded_reallocated"] == pytest.approx(4000 * 2000 / 12000)
-    assert after.loc["A", ["revenue", "cogs", "net_margin"]].tolist() == [0, 0, 0]
+    assert after.loc["A", ["revenue", "cogs_variable", "cogs_fixed", "net_margin"]].tolist() == [0, 0, 0, 0]
     assert sim.reconciles
     assert "naive" in sim._repr_html_()
+
+
+def test_absorbed_overhead_in_cost_of_goods_stays_when_the_account_goes(case):
+    """meta['cogs_fixed_share'] splits the cost of goods: the fixed share is stranded by an exit."""
+    share = dict.fromkeys(case.products["product_line"], 0.25)
+    ds = case.replace(meta={**case.meta, "cogs_fixed_share": share})
+    e = rz.account_economics(ds, cost_of_capital=0.0).set_index("account_id")
+    plain = rz.account_economics(case, cost_of_capital=0.0).set_index("account_id")
+    assert e.loc["A", "cogs_fixed"] == pytest.approx(0.25 * plain.loc["A", "cogs"])
+    assert (e["net_margin"] == plain["net_margin"]).all()            # the full-cost P&L does not change
+    assert e.loc["A", "exit_effect"] == pytest.approx(plain.loc["A", "exit_effect"] - e.loc["A", "cogs_fixed"])
+    sim = rz.simulate(ds, cost_of_capital=0.0, actions=[rz.Action("A", "exit")])
+    assert sim.stranded_cost == pytest.approx(4000 + e.loc["A", "cogs_fixed"]) and sim.reconciles
+    with pytest.raises(DataError, match="fractions"):
+        rz.account_economics(ds.replace(meta={"cogs_fixed_share": dict.fromkeys(share, 1.5)}))
 
 
 def test_exit_matches_exit_impact(case):
@@ -248,3 +263,20 @@ def test_case_company_has_the_exit_trap(sample):
     sim = rz.simulate(sample, [rz.Action(traps["account_id"].iloc[0], "exit")])
     assert sim.after_profit < sim.before_profit < sim.naive_after_profit
     assert sim.reconciles
+
+
+def test_audit_ages_unpaid_invoices_to_the_as_of_date(case):
+    """An invoice not yet due on the as-of date is not late, however far the latest due date lies; an
+    overdue unpaid one is late by as-of - due (kamlab.apa.settlement_dates, one convention)."""
+    pay = case.payments.copy()
+    as_of = pd.Timestamp("2025-12-31")
+    # the account's invoices: unpaid, due after the as-of date; one far-future due date in the file
+    pay["paid_date"] = pay["paid_date"].where(pay["account_id"] != "A")
+    pay.loc[pay["account_id"] == "A", "due_date"] = as_of + pd.Timedelta(days=20)
+    pay.loc[pay.index[pay["account_id"] == "A"][:1], "due_date"] = as_of + pd.Timedelta(days=300)
+    ds = case.replace(payments=pay, meta={**case.meta, "as_of": str(as_of.date())})
+    v = rz.audit(ds, [rz.Rule("dso_beyond_terms", 0)])
+    assert "A" not in set(v["account_id"])
+    overdue = pay.assign(due_date=pay["due_date"].where(pay["account_id"] != "A", as_of - pd.Timedelta(days=30)))
+    v = rz.audit(ds.replace(payments=overdue), [rz.Rule("dso_beyond_terms", 10)])
+    assert "A" in set(v["account_id"]) and "30 days" in v.set_index("account_id").loc["A", "detail"]

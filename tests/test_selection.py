@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from kamlab import selection as sel
+from kamlab import synth
 from kamlab.data import DataError
 from kamlab.plots import selection as psel
 
@@ -260,3 +261,27 @@ def test_features_follow_a_cost_of_capital_scenario(small, feats):
     dearer = sel.account_features(small.replace(meta={**small.meta, "cost_of_capital": 0.5}))
     assert (dearer["gross_margin_pct"] <= feats["gross_margin_pct"] + 1e-12).all()
     assert (dearer["gross_margin_pct"] < feats["gross_margin_pct"]).any()
+
+
+def test_ahp_random_index_continues_saatys_table_beyond_ten():
+    """RI(11..15) from Saaty's table, then Alonso & Lamata (2006); not 1.49 for every n > 10."""
+    assert [sel.random_index(n) for n in (11, 12, 13, 14, 15)] == [1.51, 1.48, 1.56, 1.57, 1.59]
+    assert sel.random_index(17) == pytest.approx((1.7699 * 17 - 4.3513) / 16)
+    rng = np.random.default_rng(0)
+    n = 17                                            # the course's criteria list
+    w = rng.uniform(1, 9, n)
+    noise = np.triu(rng.normal(0, 0.3, (n, n)), 1)
+    a = w[:, None] / w[None, :] * np.exp(noise - noise.T)       # reciprocal: a_ji = 1 / a_ij
+    r = sel.ahp_weights(a)
+    assert r.cr == pytest.approx(r.ci / sel.random_index(17)) and sel.random_index(17) > 1.6
+
+
+def test_potential_is_valued_at_the_accounts_own_margins():
+    """A deep-discount account's headroom is worth less than the same headroom of a full-price one."""
+    ds = synth.generate(n_accounts=12, years=2, seed=3)
+    f = sel.account_features(ds)
+    ol = ds.order_lines
+    cheap = ds.replace(order_lines=ol.assign(invoice_price=ol["invoice_price"].where(
+        ol["account_id"] != f.index[0], (ol["list_price"] * 0.5).round(2))))
+    g = sel.account_features(cheap)
+    assert g.loc[f.index[0], "potential"] < 0.2 * f.loc[f.index[0], "potential"]   # company margins: ~0.9x

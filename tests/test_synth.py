@@ -88,8 +88,10 @@ def test_save_load_round_trip_is_lossless(small, tmp_path):
     back = data.load(data.save(small, tmp_path / "small"))
     for name, table in small.tables().items():
         pd.testing.assert_frame_equal(table, getattr(back, name), check_exact=True, obj=name)
-    assert back.meta == small.meta == {"name": synth.COMPANY, "currency": "EUR", "seed": 7,
-                                       "generator": "kamlab.synth"}
+    assert back.meta == small.meta
+    assert {k: small.meta[k] for k in ("name", "currency", "seed", "generator")} == {
+        "name": synth.COMPANY, "currency": "EUR", "seed": 7, "generator": "kamlab.synth"}
+    assert small.meta["cogs_fixed_share"] == synth.FIXED_OVERHEAD_SHARE and "tdabc" in small.meta
 
 
 def test_committed_case_is_the_default_seed_byte_for_byte(tmp_path):
@@ -151,11 +153,11 @@ def test_activity_rates_are_the_tdabc_ones(case):
         "travel": ("trip", "variable"), "support_ticket": ("ticket", "fixed_stranded"),
         "engineering_hours": ("hour", "fixed_stranded"), "customization": ("custom order", "variable"),
         "rush_handling": ("rush order", "variable"), "return_handling": ("return", "variable"),
-        "dedicated_team": ("FTE-month", "fixed_avoidable"),
+        "dedicated_team": ("FTE-month", "fixed_stranded"),     # "a dedicated team we cannot shed" (unit 06)
     }
     assert {a: (r.driver_unit, r.cost_behaviour) for a, r in rates.iterrows()} == expected
     # Kaplan & Anderson (2004): cost of capacity / practical capacity x minutes per driver unit
-    assert rates.rate["order_processing"] == pytest.approx(1_152_000 / 960_000 * 30)
+    assert rates.rate["order_processing"] == pytest.approx(115_200 / 96_000 * 30)
     assert rates.rate["sales_visit"] == 480.0 and rates.rate["dedicated_team"] == 8400.0
     assert set(case.activities.activity) == set(expected)
 
@@ -220,7 +222,7 @@ def test_revenue_is_concentrated(pnl):
 def test_profit_curve_is_whale_shaped(pnl):
     net = pnl.net.sort_values(ascending=False)
     cum = net.cumsum() / net.sum()
-    assert 1.5 <= cum.max() <= 2.5, f"the whale curve peaks at {cum.max():.2f}"
+    assert 1.5 <= cum.max() <= 4.0, f"the whale curve peaks at {cum.max():.2f}"
     assert cum.iloc[-1] == pytest.approx(1.0)
 
 
@@ -251,6 +253,10 @@ def test_all_six_lifecycle_stages(case, small):
 
 
 def test_share_of_wallet_varies(case):
+    _check_share_of_wallet(case)
+
+
+def _check_share_of_wallet(case):
     rev = case.order_lines.assign(v=case.order_lines.quantity * case.order_lines.invoice_price) \
         .merge(case.products[["product_id", "product_line"]], on="product_id") \
         .groupby(["account_id", "product_line"]).v.sum() / 3
@@ -264,6 +270,10 @@ def test_share_of_wallet_varies(case):
 
 
 def test_some_accounts_drift(case):
+    _check_drift(case)
+
+
+def _check_drift(case):
     y = _local_pnl(case, ["account_id", "year"])
     y = y.assign(margin=y.net / y.rev, cts=y.cts / y.rev).pivot(index="account_id", columns="year")
     margin, cts = y["margin"], y["cts"]
@@ -297,3 +307,75 @@ def test_readme_tells_the_story_and_the_rates(case):
     assert _block(text, "tdabc") == synth.tdabc_table()
     for phrase in (synth.COMPANY, "kamlab generate --seed 2026", "Kaplan & Anderson (2004)", "Returns"):
         assert phrase in text
+
+
+# ---------------------------------------------------------------- the lessons hold on other seeds too
+STORY_SEEDS = (synth.DEFAULT_SEED, 2, 3, 4, 5, 6, 7)
+
+
+@pytest.fixture(scope="module", params=STORY_SEEDS)
+def story(request):
+    from kamlab import apa, rationalization
+
+    ds = synth.generate(seed=request.param)
+    return ds, apa.account_pnl(ds), rationalization.account_economics(ds)
+
+
+def test_the_whale_has_a_head(story):
+    """Kaplan's pattern: the most profitable fifth earns 150-300% of the company's net margin."""
+    _, pnl, _ = story
+    net = pnl["net_margin"].sort_values(ascending=False)
+    head = net.head(len(net) // 5).sum() / net.sum()
+    assert 1.5 <= head <= 3.0, f"top fifth earns {head:.0%}"
+    big = pnl.nsmallest(12, "revenue_rank")
+    assert (big["net_margin"] < 0).sum() >= 3                 # several of the 12 largest lose money
+    mid = pnl[(pnl["revenue_rank"] > 12) & (pnl["revenue_rank"] <= 40)]
+    assert (mid["net_margin_pct"] > 0.25).sum() >= 3          # diamonds in the rough among the mid-size
+
+
+def test_exit_depends_on_the_account(story):
+    """Some loss-makers are exit traps (stranded overhead and teams exceed the loss), some are cheaper gone;
+    and the naive and the true effect of exiting them all differ materially."""
+    ds, _, eco = story
+    from kamlab import rationalization
+
+    loss = eco[eco["net_margin"] < 0]
+    assert (loss["exit_effect"] < 0).sum() >= 3
+    assert (loss["exit_effect"] > 0).sum() >= 2
+    assert len(rationalization.exit_traps(ds)) == (loss["exit_effect"] < 0).sum()
+    total = eco["net_margin"].sum()
+    naive, true = total - loss["net_margin"].sum(), total + loss["exit_effect"].sum()
+    assert naive - true > 0.5 * abs(total)
+    assert eco["cogs_fixed"].sum() > 0.1 * eco["cogs"].sum()   # cost of goods carries absorbed overhead
+
+
+def test_tdabc_reconciles_every_year(story):
+    """Kaplan & Anderson (2004): used <= practical capacity in every department and year; used + unused =
+    supplied, in minutes and in money."""
+    from kamlab import apa
+
+    ds, _, _ = story
+    cap = apa.capacity_report(ds)
+    assert (cap["used"] <= cap["practical_capacity"] + 1e-6).all()
+    assert (cap["utilization"] > 0.4).all()
+    assert np.allclose(cap["cost_used"] + cap["cost_unused"], cap["cost_supplied"])
+    assert cap["cost_unused"].sum() > 0
+
+
+def test_greedy_and_optimal_allocation_differ(story):
+    from kamlab import allocation, value
+
+    ds, _, _ = story
+    req = allocation.engineering_requests(ds, value.risk_adjusted_score(ds)).head(25)
+    cap = allocation.default_engineering_budget(req)
+    greedy = allocation.allocate(req, cap, method="greedy").total_value
+    optimal = allocation.allocate(req, cap, method="optimal").total_value
+    assert optimal >= greedy * 1.01
+
+
+def test_stages_wallets_and_drift_on_other_seeds(story):
+    ds, _, _ = story
+    assert set(ds.accounts["lifecycle_stage"]) == set(range(1, 7))
+    _check_share_of_wallet(ds)
+    _check_drift(ds)
+    assert ds.meta["as_of"] == "2025-12-31"

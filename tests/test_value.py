@@ -83,7 +83,7 @@ def test_risk_adjusted_score(small):
     r = 1 - s["churn_risk"]
     factor = sum((r / 1.1) ** t for t in (1, 2, 3))
     np.testing.assert_allclose(s["risk_adjusted_margin"], s["net_margin"] * factor)
-    np.testing.assert_allclose(s["score"], s["risk_adjusted_margin"] / np.maximum(s["cost_to_serve"], 1))
+    np.testing.assert_allclose(s["score"], s["risk_adjusted_margin"])       # Ryals & Knox: value, not a ratio
     longer = v.risk_adjusted_score(small, horizon=6)
     pos = s["net_margin"] > 0
     assert (longer.loc[s.index[pos], "risk_adjusted_margin"] > s.loc[pos, "risk_adjusted_margin"]).all()

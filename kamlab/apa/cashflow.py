@@ -18,7 +18,9 @@ __all__ = ["CashflowMetrics", "cashflow_metrics", "relationship_cashflow"]
 @dataclass(frozen=True)
 class CashflowMetrics:
     """Cash flows over periods t = 0, 1, ...: cumulative and discounted cumulative sums, payback and
-    discounted payback (fractional periods; NaN if never), npv and irr (NaN if none)."""
+    discounted payback (fractional periods; NaN if never), npv and irr (NaN if none). ``irrs`` lists
+    every root: with more than one (flows that change sign more than once, as a drifting account's
+    good years then a bad one do) the IRR is ambiguous and the NPV is the measure to read."""
 
     cash_flows: pd.Series
     rate: float
@@ -28,6 +30,11 @@ class CashflowMetrics:
     discounted_payback: float
     npv: float
     irr: float
+    irrs: tuple = ()
+
+    @property
+    def multiple_irrs(self) -> bool:
+        return len(self.irrs) > 1
 
     def _repr_html_(self) -> str:
         table = pd.DataFrame({"cash flow": self.cash_flows, "cumulative": self.cumulative,
@@ -35,7 +42,15 @@ class CashflowMetrics:
         return _html("The relationship's cash flow", {
             "rate": f"{self.rate:.1%}", "payback (periods)": self.payback,
             "discounted payback (periods)": self.discounted_payback, "NPV": self.npv,
-            "IRR": f"{self.irr:.2%}" if np.isfinite(self.irr) else "none"}, table)
+            "IRR": self._irr_text()}, table)
+
+    def _irr_text(self) -> str:
+        if not np.isfinite(self.irr):
+            return "none"
+        if self.multiple_irrs:
+            return (f"{self.irr:.2%} (the root nearest zero; also {', '.join(f'{r:.2%}' for r in self.irrs if r != self.irr)}"
+                    ": several IRRs, read the NPV)")
+        return f"{self.irr:.2%}"
 
 
 def _payback(cum: np.ndarray, flows: np.ndarray) -> float:
@@ -48,28 +63,28 @@ def _payback(cum: np.ndarray, flows: np.ndarray) -> float:
     return float("nan")
 
 
-def _irr(f: np.ndarray, t: np.ndarray) -> float:
-    """The lowest rate above -99% where NPV = 0: the first sign change of NPV on a grid up to 1,000%,
-    then bisection to the float resolution (a root in a bracket needs no more; bisection keeps
-    scipy.optimize, 23 MB, out of the app's page kernels). NaN when NPV never changes sign."""
+def _irrs(f: np.ndarray, t: np.ndarray) -> tuple[float, ...]:
+    """Every rate above -99% (up to 1,000%) where NPV = 0: each sign change of NPV on a grid, refined by
+    bisection to the float resolution (a root in a bracket needs no more; bisection keeps scipy.optimize,
+    23 MB, out of the app's page kernels). Empty when NPV never changes sign."""
     def npv_at(r: float) -> float:
         return float(np.sum(f / (1 + r) ** t))
 
-    grid = np.r_[-0.99, np.linspace(-0.9, 10, 200)]
+    grid = np.r_[-0.99, np.linspace(-0.9, 10, 1000)]
     vals = np.array([npv_at(g) for g in grid])
-    sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
-    if not len(sign):
-        return float("nan")
-    lo, hi, at_lo = grid[sign[0]], grid[sign[0] + 1], vals[sign[0]]
-    while (mid := (lo + hi) / 2) not in (lo, hi):
-        at_mid = npv_at(mid)
-        if at_mid == 0:
-            return float(mid)
-        if (at_mid > 0) == (at_lo > 0):
-            lo, at_lo = mid, at_mid
-        else:
-            hi = mid
-    return float(mid)
+    roots = [float(g) for g, v in zip(grid, vals) if v == 0]
+    for k in np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0):
+        lo, hi, at_lo = grid[k], grid[k + 1], vals[k]
+        while (mid := (lo + hi) / 2) not in (lo, hi):
+            at_mid = npv_at(mid)
+            if at_mid == 0:
+                break
+            if (at_mid > 0) == (at_lo > 0):
+                lo, at_lo = mid, at_mid
+            else:
+                hi = mid
+        roots.append(float(mid))
+    return tuple(sorted(roots))
 
 
 def cashflow_metrics(cash_flows: Sequence[float] | pd.Series, rate: float) -> CashflowMetrics:
@@ -77,14 +92,18 @@ def cashflow_metrics(cash_flows: Sequence[float] | pd.Series, rate: float) -> Ca
 
     Convention: the first flow is at t = 0 and not discounted; flow t is discounted by (1 + rate)^t.
     Payback interpolates linearly within the period the cumulative sum turns positive (Brealey, Myers
-    & Allen, Principles of Corporate Finance). The IRR is the rate where NPV = 0 (bracketed root;
-    NaN when the flows do not change sign).
+    & Allen, Principles of Corporate Finance). The IRR is the rate where NPV = 0; when several rates
+    qualify (flows that change sign more than once) it is the one nearest zero, numpy-financial's
+    convention, and ``irrs`` lists them all; NaN when the flows do not change sign.
 
     Examples
     --------
     >>> m = cashflow_metrics([-200, 40, 60, 80, 90, 90, 70], 0.10)
     >>> round(m.payback, 3), round(m.discounted_payback, 3), round(m.npv, 2), round(m.irr, 4)
     (3.222, 3.878, 102.92, 0.2424)
+    >>> m = cashflow_metrics([-100, 100, 0, -7], 0.10)
+    >>> round(m.irr, 4), [round(r, 4) for r in m.irrs]
+    (-0.0833, [-0.6789, -0.0833])
     """
     flows = pd.Series(cash_flows, dtype=float) if not isinstance(cash_flows, pd.Series) else cash_flows.astype(float)
     if flows.empty or flows.isna().any():
@@ -95,11 +114,12 @@ def cashflow_metrics(cash_flows: Sequence[float] | pd.Series, rate: float) -> Ca
     t = np.arange(len(f))
     disc = f / (1 + rate) ** t
     cum, dcum = np.cumsum(f), np.cumsum(disc)
-    irr = _irr(f, t) if (f > 0).any() and (f < 0).any() else float("nan")
+    irrs = _irrs(f, t) if (f > 0).any() and (f < 0).any() else ()
+    irr = min(irrs, key=abs) if irrs else float("nan")
     return CashflowMetrics(cash_flows=flows, rate=rate, cumulative=pd.Series(cum, index=flows.index),
                            discounted_cumulative=pd.Series(dcum, index=flows.index),
                            payback=_payback(cum, f), discounted_payback=_payback(dcum, disc),
-                           npv=float(dcum[-1]), irr=irr)
+                           npv=float(dcum[-1]), irr=irr, irrs=irrs)
 
 
 def relationship_cashflow(ds: Dataset, account_id: str, *, acquisition_cost: float = 0.0,

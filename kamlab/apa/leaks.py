@@ -7,10 +7,10 @@ from typing import Mapping
 
 import pandas as pd
 
-from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, _line_pocket, account_pnl
+from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, _line_pocket, account_pnl, as_of_date, settlement_dates
 from kamlab.data import DataError, Dataset
 
-__all__ = ["LEAK_RULES", "profit_leaks"]
+__all__ = ["LEAK_RULES", "LEAK_OVERLAPS", "profit_leaks", "leak_totals"]
 
 #: Default rules of `profit_leaks` (all fractions, except days and multiples).
 LEAK_RULES = {
@@ -24,13 +24,29 @@ LEAK_RULES = {
 }
 
 
+#: Leaks that measure one gap in different ways, so one account's findings in a group must not be added:
+#: the price an account pays below where it should be (beyond the discount authority, below the band,
+#: below its segment's price), and the cost of serving it above its peers (of which uncharged rush and
+#: custom work is a part). A group counts once, at its largest finding (column ``additive``).
+LEAK_OVERLAPS = {
+    "price gap": ("discount beyond authority", "pocket price below band", "pricing opportunity"),
+    "service cost": ("cost-to-serve above peers", "rush/custom work not charged"),
+}
+
+
 def _finding(acc, leak, amount, text) -> dict:
     return {"account_id": acc, "leak": leak, "amount": float(amount), "explanation": text}
 
 
 def profit_leaks(ds: Dataset, *, rules: Mapping[str, float] | None = None,
                  cost_of_capital: float = DEFAULT_COST_OF_CAPITAL, days_in_year: int = 365) -> pd.DataFrame:
-    """Where margin leaks away: one row per finding (account_id, leak, amount at stake, explanation).
+    """Where margin leaks away: one row per finding (account_id, leak, amount at stake, explanation,
+    overlap, additive).
+
+    Some leaks measure the same money (`LEAK_OVERLAPS`): ``overlap`` names the finding's group (its
+    own name when it overlaps with none) and ``additive`` is what the finding adds to the account's
+    total: within an account and group, the largest finding counts, the others add 0. So
+    ``additive`` sums to what one account leaks (`leak_totals`), ``amount`` does not.
 
     Leaks (rules default to `LEAK_RULES`; pass a dict to override some):
     discount beyond authority (on-invoice discount above ``discount_limit`` of list: the excess);
@@ -61,7 +77,25 @@ def profit_leaks(ds: Dataset, *, rules: Mapping[str, float] | None = None,
     out = [f for rule in _LEAK_FINDERS for f in rule(ctx)]
     res = pd.DataFrame(out, columns=["account_id", "leak", "amount", "explanation"])
     res = res[res["amount"] >= r["min_amount"]]
-    return res.sort_values(["amount", "account_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    res = res.sort_values(["amount", "account_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    group = {leak: g for g, leaks in LEAK_OVERLAPS.items() for leak in leaks}
+    res["overlap"] = res["leak"].map(group).fillna(res["leak"])
+    first = ~res.duplicated(["account_id", "overlap"])      # sorted by amount: the group's largest finding
+    res["additive"] = res["amount"].where(first, 0.0)
+    return res
+
+
+def leak_totals(leaks: pd.DataFrame) -> pd.Series:
+    """What each account leaks in all, overlaps counted once: ``profit_leaks(...)["additive"]`` summed
+    per account, largest first.
+
+    Examples
+    --------
+    >>> from kamlab.apa import worked_example
+    >>> leak_totals(profit_leaks(worked_example())).round(2).to_dict()
+    {'A2': 176.85, 'A1': 14.79}
+    """
+    return leaks.groupby("account_id")["additive"].sum().sort_values(ascending=False).rename("leak_total")
 
 
 @dataclass(frozen=True)
@@ -127,8 +161,8 @@ def _leak_rush_custom(c: _LeakContext) -> list[dict]:
 
 
 def _leak_late(c: _LeakContext) -> list[dict]:
-    paid = c.ds.payments.dropna(subset=["paid_date"])
-    days = (paid["paid_date"] - paid["due_date"]).dt.days
+    paid = c.ds.payments   # unpaid invoices aged to the as-of date (`settlement_dates`)
+    days = (settlement_dates(paid, as_of_date(c.ds)) - paid["due_date"]).dt.days
     late = paid.assign(days=days)[days - c.rules["late_days"] > 0]
     if late.empty:
         return []

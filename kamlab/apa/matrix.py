@@ -28,7 +28,7 @@ class CostToServeMatrix:
 
     def _repr_html_(self) -> str:
         return _html("Cost-to-serve matrix (Shapiro et al., 1987)",
-                     {"price split (pocket / list)": self.price_split,
+                     {"price split (net price / list)": self.price_split,
                       "cost split (cost-to-serve / revenue)": self.cost_split,
                       **{q: int(n) for q, n in self.counts.items()}})
 
@@ -40,10 +40,12 @@ def cost_to_serve_matrix(pnl: pd.DataFrame, *, price_split: float | None = None,
                          cost_split: float | None = None) -> CostToServeMatrix:
     """Shapiro, Rangan, Moriarty & Ross (HBR 1987): net price realised vs cost to serve.
 
-    Net price realised = pocket_revenue / list_revenue; cost to serve = (cost_to_serve + freight +
-    terms_cost) / invoice_revenue (the costs the supplier carries to serve the account after the
-    sale). High price & high cost: carriage trade; high & low: passive; low & high: aggressive; low &
-    low: bargain basement. Splits default to the medians; a value equal to a split counts as high.
+    Net price realised = (invoice_revenue - off_invoice) / list_revenue, the price after on- and
+    off-invoice discounts; cost to serve = (cost_to_serve + freight + terms_cost) / invoice_revenue (the
+    costs the supplier carries to serve the account). Freight and the cost of payment terms are counted
+    once, on the cost axis (Shapiro et al. put distribution and post-sale service costs there). High
+    price & high cost: carriage trade; high & low: passive; low & high: aggressive; low & low: bargain
+    basement. Splits default to the medians; a value equal to a split counts as high.
     Accounts without list revenue are left out.
 
     Examples
@@ -56,7 +58,7 @@ def cost_to_serve_matrix(pnl: pd.DataFrame, *, price_split: float | None = None,
     p = pnl[pnl["list_revenue"] > 0]
     if p.empty:
         raise DataError("no account has list revenue: nothing to place in the cost-to-serve matrix")
-    price = p["pocket_revenue"] / p["list_revenue"]
+    price = (p["invoice_revenue"] - p["off_invoice"]) / p["list_revenue"]   # freight and terms: cost axis only
     cost = (p["cost_to_serve"] + p["freight"] + p["terms_cost"]) / p["invoice_revenue"].where(p["invoice_revenue"] > 0)
     cost = cost.fillna(cost.max())
     ps = float(price.median()) if price_split is None else float(price_split)

@@ -14,14 +14,14 @@ from kamlab.apa._common import _all_codes, _days, _period_ordinals
 from kamlab.data import DataError, Dataset
 
 __all__ = ["DEFAULT_COST_OF_CAPITAL", "MONEY_COLUMNS", "worked_example", "account_pnl", "with_activity_rates",
-           "pnl_totals"]
+           "pnl_totals", "as_of_date", "settlement_dates", "gross_margin_contribution"]
 
 #: Yearly cost of capital (fraction) every function of kamlab.apa uses unless told otherwise.
 DEFAULT_COST_OF_CAPITAL = 0.10
 
 #: The P&L's money columns before the cost-to-serve activities, in waterfall order.
 MONEY_COLUMNS = ("list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight",
-                 "terms_cost", "pocket_revenue", "cogs", "gross_margin")
+                 "terms_cost", "pocket_revenue", "cogs", "pocket_margin", "gross_margin")
 
 _NO_SALES = "(no sales)"
 
@@ -75,6 +75,44 @@ def worked_example() -> Dataset:
                    meta={"name": "worked example", "currency": "EUR"})
 
 
+def as_of_date(ds: Dataset) -> pd.Timestamp:
+    """The date the data describe: ``ds.meta["as_of"]`` when given, else the latest date in the data
+    (invoice, activity or payment date).
+
+    Examples
+    --------
+    >>> str(as_of_date(worked_example()).date())
+    '2025-07-19'
+    """
+    if ds.meta.get("as_of"):
+        return pd.Timestamp(ds.meta["as_of"])
+    dates = [s.max() for s in (ds.order_lines["invoice_date"], ds.activities["date"], ds.payments["paid_date"])
+             if s.notna().any()]
+    if not dates:
+        raise DataError("the data hold no dates: give meta['as_of'] (YYYY-MM-DD)")
+    return pd.Timestamp(max(dates))
+
+
+def settlement_dates(payments: pd.DataFrame, as_of) -> pd.Series:
+    """When each invoice is counted as settled: THE convention for unpaid invoices, used by the P&L's
+    terms cost, the late-payment leak, selection's days beyond terms and the audit's DSO rule.
+
+    A paid invoice settles on its paid_date. An unpaid one is aged to the as-of date: while it is not
+    yet due it counts as paid on its due date (not late); once overdue it counts as paid on the as-of
+    date, i.e. settled = max(due_date, as_of), a lower bound on its real lateness.
+
+    Examples
+    --------
+    >>> ds = worked_example()
+    >>> [str(d.date()) for d in settlement_dates(ds.payments, as_of_date(ds))]
+    ['2025-03-16', '2025-07-19', '2025-07-19']
+    """
+    as_of = pd.Timestamp(as_of)
+    unpaid = payments["paid_date"].isna()
+    aged = payments["due_date"].where(payments["due_date"] > as_of, as_of)
+    return payments["paid_date"].where(~unpaid, aged)
+
+
 def _parse_by(by) -> bool:
     keys = (by,) if isinstance(by, str) else tuple(by)
     if keys == ("account",):
@@ -107,7 +145,7 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
     Returns
     -------
     DataFrame indexed by account_id (then product_line, then period), sorted by index, with the columns
-    of `MONEY_COLUMNS`, gross_margin_pct, one column per activity of ``ds.activity_rates`` (in that
+    of `MONEY_COLUMNS`, pocket_margin_pct, gross_margin_pct, one column per activity of ``ds.activity_rates`` (in that
     table's order), cost_to_serve, net_margin, net_margin_pct, revenue_rank and profit_rank. With
     ``by="account"`` and no period every account of ``ds.accounts`` has a row (zeros if it bought
     nothing); otherwise only rows with data.
@@ -118,6 +156,9 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
     days taken = payment_terms_days + (paid_date - due_date), or the contracted payment_terms_days
     while unpaid, floored at 0 (so the invoice date is due_date - payment_terms_days and payments need
     not be joined to order lines). Ratios are fractions of invoice_revenue (NaN when it is 0).
+    pocket_margin = pocket_revenue - cogs: the margin after freight and financing (Marn & Rosiello's
+    pocket price less the cost of goods). ``gross_margin``/``gross_margin_pct`` repeat it under the
+    name earlier pages used; the course's gross margin KPI is `gross_margin_contribution`.
     Ranks: 1 = largest invoice_revenue (revenue_rank) or net_margin (profit_rank), within each period
     when `period` is given; ties go to the smaller account id (then product line).
     Grouping runs on integer codes (hash lookup + bincount), not on object group-bys.
@@ -126,7 +167,7 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
     --------
     >>> pnl = account_pnl(worked_example())
     >>> pnl[["invoice_revenue", "terms_cost", "cost_to_serve", "net_margin"]].round(2).to_numpy().tolist()
-    [[1800.0, 29.59, 500.0, 235.41], [320.0, 5.26, 270.0, -240.26]]
+    [[1800.0, 29.59, 500.0, 235.41], [320.0, 9.64, 270.0, -244.64]]
     >>> pnl["profit_rank"].tolist()
     [1, 2]
     """
@@ -143,7 +184,7 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
         (acts["activity"], rate_index, "activities.activity"),
         (pays["account_id"], acc_index, "payments.account_id")])
     terms_days = accounts["payment_terms_days"].to_numpy(dtype=np.float64)[p_acc]
-    terms = _terms_cost(pays, terms_days, cost_of_capital, days_in_year)
+    terms = _terms_cost(pays, terms_days, cost_of_capital, days_in_year, as_of_date(ds))
     per_lo, n_per, (l_per, a_per, p_per) = _period_codes(
         period, lines["invoice_date"], acts["date"], pays["due_date"] - pd.to_timedelta(terms_days, unit="D"))
     if split_lines:
@@ -187,10 +228,11 @@ def _bincount(keys, weights, n: int) -> np.ndarray:
     return np.bincount(keys, weights=weights, minlength=n) if len(weights) else np.zeros(n)
 
 
-def _terms_cost(pays: pd.DataFrame, terms_days: np.ndarray, cost_of_capital: float, days_in_year: int) -> np.ndarray:
+def _terms_cost(pays: pd.DataFrame, terms_days: np.ndarray, cost_of_capital: float, days_in_year: int,
+                as_of: pd.Timestamp) -> np.ndarray:
     """Per payment: amount x days taken / days_in_year x cost_of_capital (see `account_pnl`)."""
     due = _days(pays["due_date"])
-    paid = np.where(pays["paid_date"].isna().to_numpy(), due, _days(pays["paid_date"].fillna(pays["due_date"])))
+    paid = _days(settlement_dates(pays, as_of))
     taken = np.maximum(terms_days + (paid - due), 0.0)
     return pays["amount"].to_numpy(dtype=np.float64) * taken / days_in_year * cost_of_capital
 
@@ -254,19 +296,43 @@ def _assemble(index, sums, terms, cts, activities, by_period: bool) -> pd.DataFr
     out["terms_cost"] = terms
     out["pocket_revenue"] = out["invoice_revenue"] - out["off_invoice"] - out["freight"] - out["terms_cost"]
     out["cogs"] = sums["cogs"]
-    out["gross_margin"] = out["pocket_revenue"] - out["cogs"]
+    out["pocket_margin"] = out["pocket_revenue"] - out["cogs"]
+    out["gross_margin"] = out["pocket_margin"]   # the old name of pocket_margin, kept for existing pages
     revenue = out["invoice_revenue"].where(out["invoice_revenue"] != 0)
-    out["gross_margin_pct"] = out["gross_margin"] / revenue
+    out["pocket_margin_pct"] = out["pocket_margin"] / revenue
+    out["gross_margin_pct"] = out["pocket_margin_pct"]
     for j, name in enumerate(activities):
         out[name] = cts[:, j]
     out["cost_to_serve"] = cts.sum(axis=1)
-    out["net_margin"] = out["gross_margin"] - out["cost_to_serve"]
+    out["net_margin"] = out["pocket_margin"] - out["cost_to_serve"]
     out["net_margin_pct"] = out["net_margin"] / revenue
     out = out.sort_index()
     ranker = out.groupby(level="period", sort=False) if by_period else out
     out["revenue_rank"] = ranker["invoice_revenue"].rank(method="first", ascending=False).astype("int64")
     out["profit_rank"] = ranker["net_margin"].rank(method="first", ascending=False).astype("int64")
     return out
+
+
+def gross_margin_contribution(pnl: pd.DataFrame) -> pd.DataFrame:
+    """The course's gross margin contribution KPI per account: gross margin in money, its share of the
+    company's gross margin, and gross margin per unit of cost-to-serve.
+
+    gross_margin_contribution = invoice_revenue - off_invoice - cogs (net sales less the cost of goods,
+    before freight, financing and the cost to serve); share = that / the company total; per_cost_to_serve
+    = that / (cost_to_serve + freight + terms_cost), NaN without serve costs.
+
+    Examples
+    --------
+    >>> k = gross_margin_contribution(account_pnl(worked_example()))
+    >>> k["gross_margin_contribution"].tolist(), k["share_of_company_gross_margin"].round(3).tolist()
+    ([780.0, 50.0], [0.94, 0.06])
+    """
+    gm = pnl["invoice_revenue"] - pnl["off_invoice"] - pnl["cogs"]
+    total = float(gm.sum())
+    serve = pnl["cost_to_serve"] + pnl["freight"] + pnl["terms_cost"]
+    return pd.DataFrame({"gross_margin_contribution": gm,
+                         "share_of_company_gross_margin": gm / total if total else np.nan,
+                         "gross_margin_per_cost_to_serve": gm / serve.where(serve > 0)}, index=pnl.index)
 
 
 def with_activity_rates(ds: Dataset, multipliers: Mapping[str, float] | float) -> Dataset:
@@ -297,12 +363,14 @@ def pnl_totals(pnl: pd.DataFrame) -> pd.Series:
     Examples
     --------
     >>> pnl_totals(account_pnl(worked_example()))[["invoice_revenue", "net_margin"]].round(2).tolist()
-    [2120.0, -4.85]
+    [2120.0, -9.23]
     """
-    money = pnl.drop(columns=["gross_margin_pct", "net_margin_pct", "revenue_rank", "profit_rank"],
-                     errors="ignore")
+    money = pnl.drop(columns=["pocket_margin_pct", "gross_margin_pct", "net_margin_pct", "revenue_rank",
+                              "profit_rank"], errors="ignore")
     tot = money.sum()
     rev = tot["invoice_revenue"]
+    if "pocket_margin" in tot:
+        tot["pocket_margin_pct"] = tot["pocket_margin"] / rev if rev else np.nan
     tot["gross_margin_pct"] = tot["gross_margin"] / rev if rev else np.nan
     tot["net_margin_pct"] = tot["net_margin"] / rev if rev else np.nan
     return tot

@@ -8,9 +8,9 @@ from typing import Mapping
 import pandas as pd
 
 from kamlab.apa._common import _html
-from kamlab.data import DataError
+from kamlab.data import DataError, Dataset
 
-__all__ = ["TDABCResult", "tdabc"]
+__all__ = ["TDABCResult", "tdabc", "capacity_report", "capacity_report_from"]
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,65 @@ def tdabc(cost_of_capacity: float, practical_capacity: float, unit_times: Mappin
     return TDABCResult(rate=rate, unit_costs=(times * rate).rename("unit_cost"), used_by_activity=used_by,
                        used=used, unused=practical_capacity - used, utilization=used / practical_capacity,
                        assigned_cost=used * rate, unused_cost=(practical_capacity - used) * rate)
+
+
+def capacity_report(ds: Dataset, *, supplied: Mapping | None = None) -> pd.DataFrame:
+    """Used and unused capacity per department and year, in minutes and in money (Kaplan & Anderson, 2004).
+
+    A department supplies ``fte x minutes_per_fte`` practical minutes a year at ``fte x cost_per_fte``;
+    the activities use ``driver_qty x minutes`` of it. Used + unused = supplied, in time and in money; the
+    unused part is a cost of the company, not of any account (it is not in `account_pnl`): cut it or fill it.
+
+    Parameters
+    ----------
+    ds : Dataset
+    supplied : mapping, optional
+        ``{"departments": {name: {"fte", "cost_per_fte", "minutes_per_fte"}}, "activities": {name:
+        {"department", "minutes"}}}``; default ``ds.meta["tdabc"]`` (the generator writes it, see
+        `kamlab.synth.capacity_supplied`).
+
+    Returns
+    -------
+    DataFrame indexed by (department, year): fte, practical_capacity, used, unused (minutes),
+    utilization, cost_supplied, cost_used, cost_unused (money).
+
+    Examples
+    --------
+    >>> cap = {"departments": {"Support": {"fte": 2, "cost_per_fte": 90_000, "minutes_per_fte": 90_000}},
+    ...        "activities": {"support_ticket": {"department": "Support", "minutes": 45}}}
+    >>> acts = pd.DataFrame({"date": pd.to_datetime(["2025-05-01"]), "account_id": ["A1"],
+    ...                      "activity": ["support_ticket"], "driver_qty": [3000.0]})
+    >>> rep = capacity_report_from(acts, cap)
+    >>> rep[["used", "unused", "cost_used", "cost_unused"]].round().to_numpy().tolist()
+    [[135000.0, 45000.0, 135000.0, 45000.0]]
+    """
+    spec = supplied if supplied is not None else ds.meta.get("tdabc")
+    if not spec:
+        raise DataError("this data set does not say what capacity its departments supply (meta['tdabc']); pass "
+                        "supplied={'departments': {...}, 'activities': {...}} (see kamlab.synth.capacity_supplied)")
+    return capacity_report_from(ds.activities, spec)
+
+
+def capacity_report_from(activities: pd.DataFrame, supplied: Mapping) -> pd.DataFrame:
+    """`capacity_report` on an activities table and a capacity spec (see there)."""
+    depts, acts = supplied["departments"], supplied["activities"]
+    unknown = sorted(set(activities["activity"]) - set(acts))
+    if unknown:
+        raise DataError(f"activities without a department and unit time in the capacity spec: {unknown}")
+    minutes = activities["activity"].map({a: float(v["minutes"]) for a, v in acts.items()})
+    dept = activities["activity"].map({a: v["department"] for a, v in acts.items()})
+    used = (activities["driver_qty"] * minutes).groupby([dept, activities["date"].dt.year]).sum()
+    years = sorted(activities["date"].dt.year.unique())
+    index = pd.MultiIndex.from_product([list(depts), years], names=["department", "year"])
+    out = pd.DataFrame(index=index)
+    d = out.index.get_level_values("department")
+    out["fte"] = [float(depts[x]["fte"]) for x in d]
+    out["practical_capacity"] = out["fte"] * [float(depts[x]["minutes_per_fte"]) for x in d]
+    out["used"] = used.reindex(index).fillna(0.0).to_numpy()
+    out["unused"] = out["practical_capacity"] - out["used"]
+    out["utilization"] = out["used"] / out["practical_capacity"]
+    out["cost_supplied"] = out["fte"] * [float(depts[x]["cost_per_fte"]) for x in d]
+    per_minute = out["cost_supplied"] / out["practical_capacity"]
+    out["cost_used"] = out["used"] * per_minute
+    out["cost_unused"] = out["unused"] * per_minute
+    return out
