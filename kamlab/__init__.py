@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "schema", "data", "importer", "synth",                      # data
     "apa", "selection", "value", "allocation", "negotiation",    # domain maths
-    "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export",
-    "plots", "widgets", "grading", "cli",                        # presentation and tools
+    "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export", "pricing",
+    "plots", "widgets", "grading", "cli", "course",                       # presentation and tools
 )
 __getattr__, __dir__, _ = lazy_namespace(__name__, {name: () for name in _SUBMODULES})
 __all__ = list(_SUBMODULES)
