@@ -50,10 +50,12 @@ def latest_year(ds: Dataset) -> int:
     return int(ds.order_lines["invoice_date"].max().year)
 
 
-def _revenue_by_account(ds: Dataset, year: int) -> pd.Series:
+def _contribution_by_account(ds: Dataset, year: int) -> pd.Series:
     lines = ds.order_lines[ds.order_lines["invoice_date"].dt.year == year]
-    rev = (lines["quantity"] * lines["invoice_price"]).groupby(lines["account_id"]).sum()
-    return rev.sort_index().sort_values(ascending=False, kind="mergesort")
+    cost = lines["product_id"].map(ds.products.set_index("product_id")["unit_cost"])
+    contribution = (lines["quantity"] * (lines["invoice_price"] - cost) - lines["off_invoice"]
+                    - lines["freight_cost"])
+    return contribution.groupby(lines["account_id"]).sum().sort_index().sort_values(ascending=False, kind="mergesort")
 
 
 @dataclass(frozen=True)
@@ -71,21 +73,24 @@ class PricingGivens:
     engineer_hour_value: float
     ticket_value: float
     rush_order_value: float
+    quality_saving: float
     customer_cost_of_capital: float
     cost_of_capital: float
 
 
 def pricing_givens(ds: Dataset, *, price_cut: float = 0.05, extra_payment_days: float = 30.0,
-                   competitor_discount: float = 0.08, competitor_extra_days: float = 15.0,
+                   competitor_discount: float = 0.03, competitor_extra_days: float = 15.0,
                    engineer_hour_value: float = 110.0, ticket_value: float = 65.0,
-                   rush_order_value: float = 400.0, customer_cost_of_capital: float = 0.08,
+                   rush_order_value: float = 400.0, quality_saving: float = 0.02, customer_cost_of_capital: float = 0.08,
                    cost_of_capital: float = 0.10) -> PricingGivens:
-    """The pricing-defence case on `ds`: the account with the largest invoice revenue in the latest year
-    (ties: smaller id) demands a `price_cut` on everything it buys and `extra_payment_days` more days to
+    """The pricing-defence case on `ds`: the account that contributed most in the latest year (invoice
+    revenue - rebates - freight - COGS; ties: smaller id), the customer a supplier can least afford to
+    lose, demands a `price_cut` on everything it buys and `extra_payment_days` more days to
     pay; a competitor offers the same basket `competitor_discount` below our invoice prices with
     `competitor_extra_days` longer terms than ours. The customer values an application-engineering hour
     we give it at `engineer_hour_value`, a support ticket we solve at `ticket_value`, a rush order we
-    deliver at `rush_order_value` (the downtime it avoids), and its money at `customer_cost_of_capital`.
+    deliver at `rush_order_value` (the downtime it avoids), the scrap and stoppages our parts save it
+    (from its own line trials) at `quality_saving` of its purchases from us, and its money at `customer_cost_of_capital`.
 
     Examples
     --------
@@ -94,12 +99,13 @@ def pricing_givens(ds: Dataset, *, price_cut: float = 0.05, extra_payment_days: 
     (0.05, True)
     """
     year = latest_year(ds)
-    account_id = str(_revenue_by_account(ds, year).index[0])
+    account_id = str(_contribution_by_account(ds, year).index[0])
     name = ds.accounts.set_index("account_id").loc[account_id, "name"]
     return PricingGivens(account_id=account_id, account_name=str(name), year=year, price_cut=price_cut,
                          extra_payment_days=extra_payment_days, competitor_discount=competitor_discount,
                          competitor_extra_days=competitor_extra_days, engineer_hour_value=engineer_hour_value,
                          ticket_value=ticket_value, rush_order_value=rush_order_value,
+                         quality_saving=quality_saving,
                          customer_cost_of_capital=customer_cost_of_capital, cost_of_capital=cost_of_capital)
 
 

@@ -1,0 +1,377 @@
+"""Every number the course's artefacts quote, computed from kamlab's domain functions on a data set.
+
+The guide, the handouts, the cases and the briefs never carry a typed-in figure: they are templates whose
+numbers come from here at render time, and the tests compare these figures with the domain functions.
+Pure: pandas in, small frozen dataclasses out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from kamlab import apa, growth, rationalization
+from kamlab.course.givens import GrowthGivens, PricingGivens, growth_givens, pricing_givens
+from kamlab.data import DataError, Dataset
+from kamlab.pricing import EconomicValue, economic_value, price_cut_breakeven
+
+__all__ = ["pocket_margin_column", "ApaFigures", "apa_figures", "PricingCase", "pricing_case", "GrowthCase",
+           "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay"]
+
+WATERFALL_KEYS = ("on_invoice_discount", "off_invoice", "freight", "terms_cost", "pocket_revenue", "cogs",
+                  "pocket_margin", "cost_to_serve", "net_margin")
+LEAK_KEYS = ("on_invoice_discount", "off_invoice", "freight", "terms_cost")
+
+
+def pocket_margin_column(pnl: pd.DataFrame) -> str:
+    """The account P&L's pocket-margin column (pocket revenue - COGS): ``pocket_margin`` where the P&L
+    names it so, else ``gross_margin`` (its older name).
+
+    Examples
+    --------
+    >>> pocket_margin_column(apa.account_pnl(apa.worked_example()))
+    'gross_margin'
+    """
+    for name in ("pocket_margin", "gross_margin"):
+        if name in pnl.columns:
+            return name
+    raise DataError("the account P&L has no pocket margin column (pocket_margin or gross_margin)")
+
+
+# ---------------------------------------------------------------------------------------------- the APA
+@dataclass(frozen=True)
+class ApaFigures:
+    """The APA's headline figures: totals, the whale curve, the worst and best account."""
+
+    n_accounts: int
+    invoice_revenue: float
+    pocket_revenue: float
+    pocket_margin: float
+    cost_to_serve: float
+    net_margin: float
+    pocket_of_list: float
+    whale: apa.WhaleSummary
+    top_fifth_share: float
+    worst: str
+    worst_name: str
+    worst_net_margin: float
+    worst_revenue_rank: int
+    worst_waterfall: pd.Series
+    worst_leaks: pd.Series
+    best: str
+    best_name: str
+    best_net_margin: float
+    loss_makers: tuple
+
+
+def apa_figures(ds: Dataset, *, cost_of_capital: float = apa.DEFAULT_COST_OF_CAPITAL) -> ApaFigures:
+    """The figures of exercise 2 and unit 02 on `ds`, from `kamlab.apa` (the top fifth is the first
+    ceil(n/5) accounts by net margin, as in the exercise).
+
+    Examples
+    --------
+    >>> f = apa_figures(apa.worked_example())
+    >>> f.worst, f.best, f.loss_makers
+    ('A2', 'A1', ('A2',))
+    """
+    pnl = apa.account_pnl(ds, cost_of_capital=cost_of_capital)
+    pm = pocket_margin_column(pnl)
+    net = pnl["net_margin"]
+    tot = pnl.sum(numeric_only=True)
+    names = ds.accounts.set_index("account_id")["name"]
+    cum = net.sort_values(ascending=False).cumsum() / net.sum()
+    worst, best = str(net.idxmin()), str(net.idxmax())
+    row = pnl.loc[worst]
+    acts = [a for a in ds.activity_rates["activity"] if a in pnl.columns]
+    steps = pd.Series({"on_invoice_discount": row["on_invoice_discount"], "off_invoice": row["off_invoice"],
+                       "freight": row["freight"], "terms_cost": row["terms_cost"],
+                       "pocket_revenue": row["pocket_revenue"], "cogs": row["cogs"], "pocket_margin": row[pm],
+                       "cost_to_serve": row["cost_to_serve"], "net_margin": row["net_margin"]})
+    leaks = pd.concat([steps[list(LEAK_KEYS)], row[acts]]).astype(float).sort_values(ascending=False).head(3)
+    return ApaFigures(
+        n_accounts=len(pnl), invoice_revenue=float(tot["invoice_revenue"]),
+        pocket_revenue=float(tot["pocket_revenue"]), pocket_margin=float(tot[pm]),
+        cost_to_serve=float(tot["cost_to_serve"]), net_margin=float(tot["net_margin"]),
+        pocket_of_list=float(tot["pocket_revenue"] / tot["list_revenue"]), whale=apa.whale_summary(net),
+        top_fifth_share=float(cum.iloc[int(np.ceil(len(cum) / 5)) - 1]), worst=worst, worst_name=str(names[worst]),
+        worst_net_margin=float(net[worst]), worst_revenue_rank=int(pnl.loc[worst, "revenue_rank"]),
+        worst_waterfall=(steps / row["list_revenue"]).astype(float), worst_leaks=leaks, best=best,
+        best_name=str(names[best]), best_net_margin=float(net[best]),
+        loss_makers=tuple(str(a) for a in net.index[net < 0]))
+
+
+# ------------------------------------------------------------------------------------- pricing defence
+@dataclass(frozen=True)
+class PricingCase:
+    """The pricing-defence case (exercise 5 and its case study): the account's year in money, what the
+    demanded cut and terms cost, and the economic value of our offer against the competitor's."""
+
+    givens: PricingGivens
+    revenue: float
+    variable_cost: float
+    contribution_margin: float
+    breakeven_volume: float
+    cut_cost: float
+    terms_cost: float
+    drivers: pd.Series
+    value: EconomicValue
+    value_gap: float
+    cost_to_serve: float
+    avoidable_cost_to_serve: float
+
+    @property
+    def evc(self) -> float:
+        return self.value.value
+
+    @property
+    def competitor_price(self) -> float:
+        return self.value.reference_value
+
+
+def _year_lines(ds: Dataset, account_id: str, year: int) -> pd.DataFrame:
+    lines = ds.order_lines
+    return lines[(lines["account_id"] == account_id) & (lines["invoice_date"].dt.year == year)]
+
+
+def _year_activities(ds: Dataset, account_id: str, year: int) -> pd.DataFrame:
+    acts = ds.activities
+    return acts[(acts["account_id"] == account_id) & (acts["date"].dt.year == year)]
+
+
+def pricing_case(ds: Dataset, givens: PricingGivens | None = None) -> PricingCase:
+    """The pricing-defence figures for the account of `pricing_givens` in its latest year.
+
+    revenue = invoice revenue; variable cost = off-invoice rebates + freight + COGS; contribution margin =
+    (revenue - variable cost) / revenue; breakeven volume of the cut (Nagle & Holden, 2002); the cut's cost
+    at today's volume; the extra payment days' cost at our cost of capital (simple interest, 365 days);
+    economic value (Nagle & Holden, 2002): the competitor's price for the same basket plus the service we
+    give the customer (engineering hours, support tickets, rush orders at what they save it) and the
+    quality of our parts (scrap and stoppages saved) minus the
+    value of the competitor's longer terms to the customer.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> c = pricing_case(synth.generate(n_accounts=6, years=1, seed=3))
+    >>> bool(np.isclose(c.evc, c.competitor_price + c.drivers.iloc[:4].sum() - c.drivers.iloc[4]))
+    True
+    """
+    g = givens or pricing_givens(ds)
+    lines = _year_lines(ds, g.account_id, g.year)
+    cost = lines["product_id"].map(ds.products.set_index("product_id")["unit_cost"])
+    revenue = float((lines["quantity"] * lines["invoice_price"]).sum())
+    if revenue <= 0:
+        raise DataError(f"account {g.account_id} has no net sales in {g.year}")
+    variable = float(lines["off_invoice"].sum() + lines["freight_cost"].sum() + (lines["quantity"] * cost).sum())
+    cm = (revenue - variable) / revenue
+    acts = _year_activities(ds, g.account_id, g.year)
+    qty = acts.groupby("activity")["driver_qty"].sum()
+    reference = revenue * (1 - g.competitor_discount)
+    drivers = pd.Series({
+        "engineering": float(qty.get("engineering_hours", 0.0)) * g.engineer_hour_value,
+        "support": float(qty.get("support_ticket", 0.0)) * g.ticket_value,
+        "rush": float(qty.get("rush_handling", 0.0)) * g.rush_order_value,
+        "quality": revenue * g.quality_saving,
+        "competitor_terms": reference * g.competitor_extra_days / 365 * g.customer_cost_of_capital})
+    value = economic_value(reference, positive=drivers.iloc[:4], negative=drivers.iloc[4:],
+                           reference="the competitor's price for the same basket")
+    rates = ds.activity_rates.set_index("activity")
+    act_cost = acts["driver_qty"] * acts["activity"].map(rates["rate"])
+    avoidable = act_cost[acts["activity"].map(rates["cost_behaviour"]).isin(["variable", "fixed_avoidable"])]
+    return PricingCase(givens=g, revenue=revenue, variable_cost=variable, contribution_margin=cm,
+                       breakeven_volume=price_cut_breakeven(g.price_cut, cm), cut_cost=revenue * g.price_cut,
+                       terms_cost=revenue * g.extra_payment_days / 365 * g.cost_of_capital, drivers=drivers,
+                       value=value, value_gap=value.value - revenue, cost_to_serve=float(act_cost.sum()),
+                       avoidable_cost_to_serve=float(avoidable.sum()))
+
+
+# ------------------------------------------------------------------------------------------- role play
+@dataclass(frozen=True)
+class RolePlay:
+    """The role-play numbers, as price levels (1.0 = today's invoice prices on the account's yearly
+    basket) and money per year: the seller's walk-away, the buyer's ceiling, the zone between."""
+
+    case: PricingCase
+    seller_floor: float
+    buyer_ceiling: float
+    buyer_opening: float
+    seller_target: float
+
+    @property
+    def zopa(self) -> tuple[float, float]:
+        return (self.seller_floor, self.buyer_ceiling)
+
+    @property
+    def has_zopa(self) -> bool:
+        return self.seller_floor < self.buyer_ceiling
+
+
+def roleplay(ds: Dataset, givens: PricingGivens | None = None) -> RolePlay:
+    """Seller and buyer positions for the pricing-defence role play, from the data.
+
+    The seller's walk-away is the price level at which keeping the account at the buyer's payment terms
+    earns what losing it would: revenue x level - terms cost at the longer terms = variable cost +
+    avoidable cost to serve (variable and fixed-avoidable activities; stranded costs stay either way). The
+    buyer's ceiling is the economic value of our offer (its alternative is the competitor). The buyer opens
+    at today's level minus the cut it demands; the seller aims at today's level.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> r = roleplay(synth.generate(n_accounts=6, years=1, seed=3))
+    >>> r.buyer_opening < r.seller_target == 1.0
+    True
+    """
+    c = pricing_case(ds, givens)
+    g = c.givens
+    days = g.extra_payment_days + float(ds.accounts.set_index("account_id").loc[g.account_id, "payment_terms_days"])
+    floor = (c.variable_cost + c.avoidable_cost_to_serve) / (c.revenue * (1 - days / 365 * g.cost_of_capital))
+    return RolePlay(case=c, seller_floor=floor, buyer_ceiling=c.evc / c.revenue, buyer_opening=1 - g.price_cut,
+                    seller_target=1.0)
+
+
+# --------------------------------------------------------------------------------------------- growth
+@dataclass(frozen=True)
+class GrowthCase:
+    """Exercise 6 and the growth unit: share of wallet and own margins by product line, headroom valued
+    at the account's own margins, the joint business plan, and the gross margin contribution KPIs."""
+
+    givens: GrowthGivens
+    lines: pd.DataFrame
+    headroom_value: float
+    top_line: str
+    jbp: growth.JBPValue
+    kpis: pd.Series
+
+
+def _margin_table(ds: Dataset, year: int) -> pd.DataFrame:
+    ol = ds.order_lines[ds.order_lines["invoice_date"].dt.year == year]
+    cost = ol["product_id"].map(ds.products.set_index("product_id")["unit_cost"])
+    line = ol["product_id"].map(ds.products.set_index("product_id")["product_line"])
+    sales = ol["quantity"] * ol["invoice_price"]
+    pm = sales - ol["off_invoice"] - ol["freight_cost"] - ol["quantity"] * cost
+    return pd.DataFrame({"account_id": ol["account_id"], "product_line": line, "sales": sales, "pocket_margin": pm})
+
+
+def growth_case(ds: Dataset, givens: GrowthGivens | None = None) -> GrowthCase:
+    """The growth figures for the account of `growth_givens` in the latest year.
+
+    Per product line of its wallet: our sales, its wallet, share = sales / wallet, headroom = wallet -
+    sales (not below 0), own margin = its pocket margin (invoice revenue - rebates - freight - COGS) /
+    sales in the line (where it buys nothing: the line's margin across all accounts), headroom value =
+    headroom x max(own margin, 0). The JBP (Initiative fields as in `growth_givens`) is valued with
+    `kamlab.growth.jbp_value`. KPIs (gross margin contribution, in the latest year and the one before):
+    sales, pocket_margin, pocket_margin_pct, share_of_company_margin, margin_growth,
+    margin_after_cost_to_serve, share_of_wallet.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> c = growth_case(synth.generate(n_accounts=6, years=2, seed=3))
+    >>> bool(np.isclose(c.headroom_value, c.lines["headroom_value"].sum()))
+    True
+    """
+    g = givens or growth_givens(ds)
+    mt = _margin_table(ds, g.year)
+    mine = mt[mt["account_id"] == g.account_id].groupby("product_line")[["sales", "pocket_margin"]].sum()
+    company = mt.groupby("product_line")[["sales", "pocket_margin"]].sum()
+    wallet = ds.wallets[ds.wallets["account_id"] == g.account_id].groupby("product_line")["estimated_spend"].sum()
+    t = pd.DataFrame({"wallet": wallet}).join(mine, how="left").fillna(0.0)
+    t["share"] = t["sales"].clip(lower=0) / t["wallet"].where(t["wallet"] > 0)
+    t["share"] = t["share"].fillna(0.0)
+    own = t["pocket_margin"] / t["sales"].where(t["sales"] > 0)
+    fallback = company["pocket_margin"] / company["sales"].where(company["sales"] != 0)
+    t["own_margin"] = own.fillna(t.index.to_series().map(fallback)).fillna(0.0)
+    t["headroom"] = (t["wallet"] - t["sales"].clip(lower=0)).clip(lower=0)
+    t["headroom_value"] = t["headroom"] * t["own_margin"].clip(lower=0)
+    top = str(t["headroom_value"].sort_index().idxmax())
+    jbp = growth.jbp_value(_initiatives(ds, g, t.loc[top]), years=g.years, discount_rate=g.discount_rate)
+    return GrowthCase(givens=g, lines=t, headroom_value=float(t["headroom_value"].sum()), top_line=top, jbp=jbp,
+                      kpis=_gmc_kpis(ds, g, mt, t))
+
+
+def _initiatives(ds: Dataset, g: GrowthGivens, top: pd.Series) -> list[growth.Initiative]:
+    moved = g.capture_share * top["headroom"]
+    acts = _year_activities(ds, g.account_id, g.year)
+    rates = ds.activity_rates.set_index("activity")["rate"]
+    order_cost = float((acts["driver_qty"] * acts["activity"].map(rates))[
+        acts["activity"].isin(["order_processing", "rush_handling"])].sum())
+    purchases = float(_year_lines(ds, g.account_id, g.year).eval("quantity * invoice_price").sum())
+    return [
+        growth.Initiative("cross-sell", supplier_one_off=g.cross_sell_one_off,
+                          supplier_yearly_gain=moved * max(float(top["own_margin"]), 0.0),
+                          customer_one_off=g.customer_switch_one_off,
+                          customer_yearly_gain=moved * g.consolidation_saving),
+        growth.Initiative("vendor-managed inventory", supplier_one_off=g.vmi_one_off,
+                          supplier_yearly_gain=g.vmi_order_saving * order_cost,
+                          customer_yearly_gain=g.customer_inventory_saving * purchases),
+    ]
+
+
+def _gmc_kpis(ds: Dataset, g: GrowthGivens, mt: pd.DataFrame, t: pd.DataFrame) -> pd.Series:
+    before = _margin_table(ds, g.year - 1)
+    mine = mt[mt["account_id"] == g.account_id]
+    margin, sales = float(mine["pocket_margin"].sum()), float(mine["sales"].sum())
+    prev = float(before.loc[before["account_id"] == g.account_id, "pocket_margin"].sum())
+    acts = _year_activities(ds, g.account_id, g.year)
+    cts = float((acts["driver_qty"] * acts["activity"].map(ds.activity_rates.set_index("activity")["rate"])).sum())
+    return pd.Series({
+        "sales": sales, "pocket_margin": margin, "pocket_margin_pct": margin / sales if sales else np.nan,
+        "share_of_company_margin": margin / float(mt["pocket_margin"].sum()),
+        "margin_growth": margin / prev - 1 if prev > 0 else np.nan,
+        "margin_after_cost_to_serve": margin - cts,
+        "share_of_wallet": float(t["sales"].clip(lower=0).sum() / t["wallet"].sum())})
+
+
+# ----------------------------------------------------------------------------------- rationalization
+@dataclass(frozen=True)
+class RationalizationCase:
+    """The rationalization case: the worst account, what exiting it really does, and the alternatives."""
+
+    account_id: str
+    account_name: str
+    net_margin: float
+    exit: rationalization.Simulation
+    reprice: rationalization.Simulation
+    n_traps: int
+    n_loss_makers: int
+    price_change: float
+    volume_change: float
+
+    @property
+    def exit_change(self) -> float:
+        return self.exit.after_profit - self.exit.before_profit
+
+    @property
+    def naive_change(self) -> float:
+        return self.exit.naive_after_profit - self.exit.before_profit
+
+    @property
+    def reprice_change(self) -> float:
+        return self.reprice.after_profit - self.reprice.before_profit
+
+
+def rationalization_case(ds: Dataset, *, price_change: float = 0.05, volume_change: float = -0.10
+                         ) -> RationalizationCase:
+    """The rationalization case on `ds` (as exercise 4): the account with the lowest net margin in
+    `kamlab.rationalization.account_economics`, exited and alternatively repriced by `price_change`
+    with `volume_change`.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> c = rationalization_case(synth.generate(n_accounts=12, years=1, seed=1))
+    >>> bool(np.isclose(c.naive_change - c.exit_change, c.exit.trap))
+    True
+    """
+    e = rationalization.account_economics(ds).set_index("account_id")
+    worst = str(e["net_margin"].idxmin())
+    exit_sim = rationalization.simulate(ds, [rationalization.Action(worst, "exit")])
+    rep = rationalization.simulate(ds, [rationalization.Action(worst, "reprice", price_change=price_change,
+                                                               volume_change=volume_change)])
+    name = ds.accounts.set_index("account_id").loc[worst, "name"]
+    return RationalizationCase(account_id=worst, account_name=str(name), net_margin=float(e.loc[worst, "net_margin"]),
+                               exit=exit_sim, reprice=rep, n_traps=len(rationalization.exit_traps(ds)),
+                               n_loss_makers=int((e["net_margin"] < 0).sum()), price_change=price_change,
+                               volume_change=volume_change)
