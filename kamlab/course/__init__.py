@@ -20,5 +20,6 @@ __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
     "givens": ("capacity_table", "latest_year", "PricingGivens", "pricing_givens", "GrowthGivens",
                "growth_givens"),
     "figures": ("pocket_margin_column", "ApaFigures", "apa_figures", "PricingCase", "pricing_case", "GrowthCase",
-                "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay"),
+                "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay", "EthicsFigures",
+                "ethics_figures", "Fig", "registry"),
 })

@@ -17,7 +17,8 @@ from kamlab.data import DataError, Dataset
 from kamlab.pricing import EconomicValue, economic_value, price_cut_breakeven
 
 __all__ = ["pocket_margin_column", "ApaFigures", "apa_figures", "PricingCase", "pricing_case", "GrowthCase",
-           "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay"]
+           "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay", "EthicsFigures",
+           "ethics_figures", "Fig", "registry"]
 
 WATERFALL_KEYS = ("on_invoice_discount", "off_invoice", "freight", "terms_cost", "pocket_revenue", "cogs",
                   "pocket_margin", "cost_to_serve", "net_margin")
@@ -375,3 +376,210 @@ def rationalization_case(ds: Dataset, *, price_change: float = 0.05, volume_chan
                                exit=exit_sim, reprice=rep, n_traps=len(rationalization.exit_traps(ds)),
                                n_loss_makers=int((e["net_margin"] < 0).sum()), price_change=price_change,
                                volume_change=volume_change)
+
+
+# ---------------------------------------------------------------------------------------------- ethics
+@dataclass(frozen=True)
+class EthicsFigures:
+    """The case accounts behind the ethics scenarios, chosen by rule from the data."""
+
+    loyal: str
+    loyal_name: str
+    loyal_years: int
+    loyal_revenue: float
+    loyal_net_margin: float
+    loyal_exit_effect: float
+    distressed: str
+    distressed_name: str
+    distressed_days_late: float
+    distressed_unpaid: float
+    dependent: str
+    dependent_name: str
+    dependent_share: float
+    dependent_net_margin: float
+    rival_a: str
+    rival_a_name: str
+    rival_b: str
+    rival_b_name: str
+    rival_a_pocket: float
+    rival_b_pocket: float
+    rivals_industry: str
+
+
+def ethics_figures(ds: Dataset) -> EthicsFigures:
+    """The accounts of the ethics unit on `ds`:
+
+    - loyal: the longest-standing small account (segment "small", if the data has one) with a negative net
+      margin, else the longest-standing small account;
+    - distressed: the account that pays latest (mean days paid beyond the due date, weighted by amount;
+      unpaid invoices count as paid on the data's last date), with its unpaid amount;
+    - dependent: the account that gives us the largest share of its wallet (`kamlab.growth`);
+    - rivals: two accounts in the same industry (competitors of each other) with the widest gap in pocket
+      revenue as a share of list revenue (ties: smaller ids).
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> f = ethics_figures(synth.generate(n_accounts=12, years=1, seed=1))
+    >>> f.rival_a_pocket >= f.rival_b_pocket and f.loyal_years >= 0
+    True
+    """
+    econ = rationalization.account_economics(ds).set_index("account_id")
+    acc = ds.accounts.set_index("account_id")
+    small = acc[acc["segment"] == "small"] if (acc["segment"] == "small").any() else acc
+    since = small["customer_since"].sort_index().sort_values(kind="mergesort")
+    losing = [a for a in since.index if econ.loc[a, "net_margin"] < 0]
+    loyal = str(losing[0] if losing else since.index[0])
+    last = ds.order_lines["invoice_date"].max()
+    pays = ds.payments[ds.payments["amount"] > 0]
+    late = ((pays["paid_date"].fillna(last) - pays["due_date"]).dt.days.clip(lower=0) * pays["amount"])
+    days = (late.groupby(pays["account_id"]).sum() / pays.groupby("account_id")["amount"].sum()).sort_index()
+    distressed = str(days.idxmax())
+    unpaid = float(pays.loc[pays["paid_date"].isna() & (pays["account_id"] == distressed), "amount"].sum())
+    sow = growth.share_of_wallet(ds, by="account").set_index("account_id")["share"].sort_index()
+    dependent = str(sow.idxmax())
+    pnl = apa.account_pnl(ds)
+    pocket = (pnl["pocket_revenue"] / pnl["list_revenue"].where(pnl["list_revenue"] > 0)).dropna()
+    best = (-1.0, "", "", "")
+    for industry, ids in acc.loc[pocket.index].groupby("industry").groups.items():
+        p = pocket.loc[sorted(ids)]
+        if len(p) >= 2 and p.max() - p.min() > best[0]:
+            best = (float(p.max() - p.min()), str(p.idxmax()), str(p.idxmin()), str(industry))
+    _, a, b, industry = best
+    return EthicsFigures(
+        loyal=loyal, loyal_name=str(acc.loc[loyal, "name"]), loyal_years=int(last.year - acc.loc[loyal, "customer_since"].year),
+        loyal_revenue=float(econ.loc[loyal, "invoice_revenue"]), loyal_net_margin=float(econ.loc[loyal, "net_margin"]),
+        loyal_exit_effect=float(econ.loc[loyal, "exit_effect"]), distressed=distressed,
+        distressed_name=str(acc.loc[distressed, "name"]), distressed_days_late=float(days[distressed]),
+        distressed_unpaid=unpaid, dependent=dependent, dependent_name=str(acc.loc[dependent, "name"]),
+        dependent_share=float(sow[dependent]), dependent_net_margin=float(econ.loc[dependent, "net_margin"]),
+        rival_a=a, rival_a_name=str(acc.loc[a, "name"]), rival_b=b, rival_b_name=str(acc.loc[b, "name"]),
+        rival_a_pocket=float(pocket[a]), rival_b_pocket=float(pocket[b]), rivals_industry=industry)
+
+
+# ---------------------------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class Fig:
+    """One quoted figure: its value and how it reads (money, pct, count, level, days, text)."""
+
+    value: object
+    kind: str = "money"
+
+
+def _scenario_net_margin(ds: Dataset, name: str) -> float:
+    from kamlab import scenarios
+
+    return float(apa.account_pnl(scenarios.apply(ds, name))["net_margin"].sum())
+
+
+def _utilization(ds: Dataset) -> pd.Series:
+    from kamlab.course.givens import capacity_table
+
+    cap = capacity_table().set_index("activity")
+    acts = ds.activities[ds.activities["date"].dt.year == ds.activities["date"].dt.year.max()]
+    acts = acts[acts["activity"].isin(cap.index)]
+    used = (acts["driver_qty"] * acts["activity"].map(cap["minutes_per_unit"])).groupby(
+        acts["activity"].map(cap["department"])).sum()
+    return (used / cap.groupby("department")["practical_capacity_minutes"].first()).fillna(0.0).sort_values()
+
+
+def registry(ds: Dataset) -> dict[str, Fig]:
+    """Every figure the course artefacts quote, by name (the names the templates of
+    `kamlab.course.content` use); computed from the domain functions on `ds`.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> r = registry(synth.generate(n_accounts=12, years=2, seed=1))
+    >>> r["apa.worst"].kind, r["company.n_accounts"].value
+    ('text', 12)
+    """
+    from kamlab import selection
+
+    a, p, rp = apa_figures(ds), pricing_case(ds), roleplay(ds)
+    gc, rc, ef = growth_case(ds), rationalization_case(ds), ethics_figures(ds)
+    pnl_base = a.net_margin
+    feats = selection.account_features(ds)
+    top_n = max(1, min(15, len(feats) // 4))
+    cmp = selection.compare_rankings(feats, selection.REVENUE_ONLY, selection.PROFIT_AND_POTENTIAL, top_n=top_n)
+    util = _utilization(ds)
+    g, gg = p.givens, gc.givens
+    f: dict[str, Fig] = {
+        "company.name": Fig(ds.meta.get("name", "the company"), "text"), "company.currency": Fig(ds.currency, "text"),
+        "company.n_accounts": Fig(a.n_accounts, "count"), "company.invoice_revenue": Fig(a.invoice_revenue),
+        "company.pocket_margin": Fig(a.pocket_margin), "company.cost_to_serve": Fig(a.cost_to_serve),
+        "company.net_margin": Fig(a.net_margin), "company.pocket_of_list": Fig(a.pocket_of_list, "pct"),
+        "selection.top_n": Fig(top_n, "count"), "selection.n_entering": Fig(len(cmp.entering), "count"),
+        "selection.entering": Fig(", ".join(map(str, cmp.entering)) or "none", "text"),
+        "selection.leaving": Fig(", ".join(map(str, cmp.leaving)) or "none", "text"),
+        "apa.peak": Fig(a.whale.peak_pct, "pct"), "apa.peak_share": Fig(a.whale.peak_share, "pct"),
+        "apa.top_fifth": Fig(a.top_fifth_share, "pct"), "apa.n_loss": Fig(a.whale.n_loss_making, "count"),
+        "apa.loss_pct": Fig(a.whale.loss_pct, "pct"), "apa.worst": Fig(a.worst, "text"),
+        "apa.worst_name": Fig(a.worst_name, "text"), "apa.worst_net_margin": Fig(a.worst_net_margin),
+        "apa.worst_revenue_rank": Fig(a.worst_revenue_rank, "count"), "apa.best": Fig(a.best, "text"),
+        "apa.best_name": Fig(a.best_name, "text"), "apa.best_net_margin": Fig(a.best_net_margin),
+        "scenario.procurement": Fig(_scenario_net_margin(ds, "procurement demands 5% off") - pnl_base),
+        "scenario.rush": Fig(_scenario_net_margin(ds, "rush orders double") - pnl_base),
+        "tdabc.busiest": Fig(str(util.index[-1]), "text"), "tdabc.busiest_use": Fig(float(util.iloc[-1]), "pct"),
+        "tdabc.idlest": Fig(str(util.index[0]), "text"), "tdabc.idlest_use": Fig(float(util.iloc[0]), "pct"),
+    }
+    for key in WATERFALL_KEYS:
+        f[f"apa.worst_wf.{key}"] = Fig(float(a.worst_waterfall[key]), "pct")
+    for i, (name, amount) in enumerate(a.worst_leaks.items(), 1):
+        f[f"apa.leak{i}"] = Fig(str(name).replace("_", " "), "text")
+        f[f"apa.leak{i}_amount"] = Fig(float(amount))
+    f.update({
+        "pricing.account": Fig(g.account_id, "text"), "pricing.name": Fig(g.account_name, "text"),
+        "pricing.year": Fig(g.year, "year"), "pricing.cut": Fig(g.price_cut, "pct"),
+        "pricing.extra_days": Fig(g.extra_payment_days, "days"),
+        "pricing.competitor_discount": Fig(g.competitor_discount, "pct"),
+        "pricing.competitor_days": Fig(g.competitor_extra_days, "days"),
+        "pricing.engineer_hour_value": Fig(g.engineer_hour_value), "pricing.ticket_value": Fig(g.ticket_value),
+        "pricing.rush_value": Fig(g.rush_order_value), "pricing.quality_saving": Fig(g.quality_saving, "pct"),
+        "pricing.customer_coc": Fig(g.customer_cost_of_capital, "pct"), "pricing.coc": Fig(g.cost_of_capital, "pct"),
+        "pricing.revenue": Fig(p.revenue), "pricing.variable_cost": Fig(p.variable_cost),
+        "pricing.cm": Fig(p.contribution_margin, "pct"), "pricing.breakeven": Fig(p.breakeven_volume, "pct"),
+        "pricing.cut_cost": Fig(p.cut_cost), "pricing.terms_cost": Fig(p.terms_cost),
+        "pricing.reference": Fig(p.competitor_price), "pricing.evc": Fig(p.evc), "pricing.gap": Fig(p.value_gap),
+        "pricing.differentiation": Fig(p.value.differentiation_value),
+        "pricing.cost_to_serve": Fig(p.cost_to_serve), "pricing.avoidable_cts": Fig(p.avoidable_cost_to_serve),
+        "roleplay.floor": Fig(rp.seller_floor, "level"), "roleplay.ceiling": Fig(rp.buyer_ceiling, "level"),
+        "roleplay.opening": Fig(rp.buyer_opening, "level"),
+        "roleplay.floor_money": Fig(rp.seller_floor * p.revenue), "roleplay.ceiling_money": Fig(rp.buyer_ceiling * p.revenue),
+        "roleplay.zopa_money": Fig((rp.buyer_ceiling - rp.seller_floor) * p.revenue),
+        "roleplay.days_today": Fig(float(ds.accounts.set_index("account_id").loc[g.account_id, "payment_terms_days"]), "days"),
+    })
+    for key, value in p.drivers.items():
+        f[f"pricing.driver.{key}"] = Fig(float(value))
+    f.update({
+        "growth.account": Fig(gg.account_id, "text"), "growth.name": Fig(gg.account_name, "text"),
+        "growth.year": Fig(gg.year, "year"), "growth.top_line": Fig(gc.top_line, "text"),
+        "growth.headroom_value": Fig(gc.headroom_value),
+        "growth.top_line_value": Fig(float(gc.lines.loc[gc.top_line, "headroom_value"])),
+        "growth.top_line_share": Fig(float(gc.lines.loc[gc.top_line, "share"]), "pct"),
+        "growth.supplier_npv": Fig(gc.jbp.supplier_npv), "growth.customer_npv": Fig(gc.jbp.customer_npv),
+        "growth.vmi_supplier_npv": Fig(float(gc.jbp.table.set_index("name").loc["vendor-managed inventory", "supplier_npv"])),
+        "growth.years": Fig(gg.years, "count"), "growth.capture": Fig(gg.capture_share, "pct"),
+    })
+    kinds = {"sales": "money", "pocket_margin": "money", "margin_after_cost_to_serve": "money"}
+    for key, value in gc.kpis.items():
+        f[f"growth.kpi.{key}"] = Fig(float(value), kinds.get(key, "pct"))
+    f.update({
+        "rat.account": Fig(rc.account_id, "text"), "rat.name": Fig(rc.account_name, "text"),
+        "rat.net_margin": Fig(rc.net_margin), "rat.exit_change": Fig(rc.exit_change),
+        "rat.naive_change": Fig(rc.naive_change), "rat.stranded": Fig(rc.exit.stranded_cost),
+        "rat.reprice_change": Fig(rc.reprice_change), "rat.price_change": Fig(rc.price_change, "pct"),
+        "rat.volume_change": Fig(rc.volume_change, "pct"), "rat.n_traps": Fig(rc.n_traps, "count"),
+        "rat.n_loss": Fig(rc.n_loss_makers, "count"),
+        "ethics.loyal_name": Fig(ef.loyal_name, "text"), "ethics.loyal_years": Fig(ef.loyal_years, "count"),
+        "ethics.loyal_revenue": Fig(ef.loyal_revenue), "ethics.loyal_net_margin": Fig(ef.loyal_net_margin),
+        "ethics.loyal_exit_effect": Fig(ef.loyal_exit_effect),
+        "ethics.distressed_name": Fig(ef.distressed_name, "text"),
+        "ethics.distressed_days": Fig(ef.distressed_days_late, "days"), "ethics.distressed_unpaid": Fig(ef.distressed_unpaid),
+        "ethics.dependent_name": Fig(ef.dependent_name, "text"), "ethics.dependent_share": Fig(ef.dependent_share, "pct"),
+        "ethics.dependent_net_margin": Fig(ef.dependent_net_margin),
+        "ethics.rival_a_name": Fig(ef.rival_a_name, "text"), "ethics.rival_b_name": Fig(ef.rival_b_name, "text"),
+        "ethics.rival_a_pocket": Fig(ef.rival_a_pocket, "pct"), "ethics.rival_b_pocket": Fig(ef.rival_b_pocket, "pct"),
+        "ethics.rivals_industry": Fig(ef.rivals_industry, "text"),
+    })
+    return f
