@@ -22,4 +22,7 @@ __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
     "figures": ("pocket_margin_column", "ApaFigures", "apa_figures", "PricingCase", "pricing_case", "GrowthCase",
                 "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay", "EthicsFigures",
                 "ethics_figures", "Fig", "registry"),
+    "content": ("OBJECTIVES", "METHODS", "AGENDA", "UNITS", "CASES", "ROLEPLAY", "ETHICS", "RUNNING"),
+    "render": ("format_figure", "fill", "render_guide", "render_handout", "render_case", "render_debrief",
+               "render_brief", "render_ethics", "write_pack", "ARTEFACTS"),
 })
