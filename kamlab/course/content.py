@@ -80,12 +80,12 @@ UNITS = [
         "figure": "Moving from revenue-only weights to profit-and-potential weights changes "
                   "{{selection.n_entering}} of the top {{selection.top_n}} accounts.",
         "show": [
-            ("Scenario <i>baseline</i>; section 4 (revenue-only vs profit and potential)",
+            ("Scenario <i>baseline</i>; the revenue-only vs profit and potential comparison",
              "The accounts entering the list ({{selection.entering}}) and leaving it ({{selection.leaving}})."),
-            ("Section 3, the weight panel: put all weight on revenue, then move some to potential",
+            ("The weight panel: put all weight on revenue, then move some to potential",
              "The list changes at the edges, not at the top; the edge is where the argument is."),
-            ("Section 6, rank stability", "Accounts on the list by the grace of a decimal."),
-            ("Section 8, the workshop board", "Where the groups' lists agree and where they disagree."),
+            ("Rank stability", "Accounts on the list by the grace of a decimal."),
+            ("The workshop board", "Where the groups' lists agree and where they disagree."),
         ],
         "questions": [
             ("Why not simply take the biggest customers by revenue?",
@@ -113,17 +113,17 @@ UNITS = [
                   "margin; the curve peaks at {{apa.peak}}. {{apa.worst_name}}, the account ranked "
                   "{{apa.worst_revenue_rank}} by revenue, loses {{apa.worst_net_margin}}.",
         "show": [
-            ("Scenario <i>baseline</i>; section 1, the account P&L",
+            ("Scenario <i>baseline</i>; the account P&L",
              "Revenue rank against profit rank: {{apa.worst_name}} ({{apa.worst}}) ranks "
              "{{apa.worst_revenue_rank}} by revenue and last by net margin ({{apa.worst_net_margin}})."),
-            ("Section 2, the waterfall of the largest account",
+            ("The waterfall of the largest account",
              "Pocket revenue is {{company.pocket_of_list}} of list revenue across the company: each leak is "
              "small, together they are large."),
-            ("Section 5, the whale curve",
+            ("The whale curve",
              "Peak {{apa.peak}}; {{apa.n_loss}} accounts lose money, giving back {{apa.loss_pct}} of the total."),
             ("Header: switch the scenario to <i>procurement demands 5% off</i>",
              "Company net margin changes by {{scenario.procurement}}: a small discount on big accounts."),
-            ("Section 9, the APA panel: double the dedicated-team rate",
+            ("The APA panel: double the dedicated-team rate",
              "More accounts turn loss-making; cost to serve is a decision, not a law of nature."),
         ],
         "questions": [
@@ -153,7 +153,7 @@ UNITS = [
         "figure": "In the latest year the {{tdabc.busiest}} department uses {{tdabc.busiest_use}} of its "
                   "practical capacity; {{tdabc.idlest}} uses {{tdabc.idlest_use}}.",
         "show": [
-            ("Scenario <i>baseline</i>; section 1, the TDABC example and the case's rates",
+            ("Scenario <i>baseline</i>; the TDABC example and the case's rates",
              "The rate is a price of time; where use exceeds capacity ({{tdabc.busiest}}: "
              "{{tdabc.busiest_use}}), the rates understate the true cost."),
             ("Header: scenario <i>rush orders double</i>",
@@ -184,14 +184,14 @@ UNITS = [
                   "it would have to buy {{pricing.breakeven}} more. Our offer is worth {{pricing.evc}} a "
                   "year to it against the competitor's {{pricing.reference}}.",
         "show": [
-            ("Scenario <i>baseline</i>; section 1, the price defence panel; pick {{pricing.account}}",
+            ("Scenario <i>baseline</i>; the price defence panel; pick {{pricing.account}}",
              "Its contribution margin is {{pricing.cm}}: a {{pricing.cut}} cut needs {{pricing.breakeven}} more "
              "volume."),
             ("The new section at the end of the page, the economic value",
              "Reference {{pricing.reference}} plus differentiation {{pricing.differentiation}}: economic value "
              "{{pricing.evc}} against today's {{pricing.revenue}} (gap {{pricing.gap}})."),
-            ("Section 3, the terms panel", "{{pricing.extra_days}} more days cost {{pricing.terms_cost}} a year."),
-            ("Section 6, the simulator", "Gives without gets lose margin; the scorecard shows it."),
+            ("The terms panel", "{{pricing.extra_days}} more days cost {{pricing.terms_cost}} a year."),
+            ("The simulator", "Gives without gets lose margin; the scorecard shows it."),
         ],
         "questions": [
             ("The buyer says the competitor is cheaper. What is your answer?",
@@ -220,10 +220,10 @@ UNITS = [
                   "{{growth.top_line}}; the plan is worth {{growth.supplier_npv}} to us and "
                   "{{growth.customer_npv}} to the customer.",
         "show": [
-            ("Scenario <i>baseline</i>; section 1, share of wallet; pick {{growth.account}}",
+            ("Scenario <i>baseline</i>; share of wallet; pick {{growth.account}}",
              "In {{growth.top_line}} we hold {{growth.top_line_share}} of the wallet: headroom worth "
              "{{growth.top_line_value}} at its own margin."),
-            ("Section 5, the JBP panel",
+            ("The JBP panel",
              "Vendor-managed inventory is worth {{growth.vmi_supplier_npv}} to us: a concession dressed as "
              "partnership unless reworked."),
             ("Exercise ex06, the KPI set",
@@ -254,12 +254,12 @@ UNITS = [
         "figure": "Exiting {{rat.name}} raises profit by {{rat.exit_change}}, not the {{rat.naive_change}} the "
                   "fully allocated view promises; {{rat.stranded}} of fixed cost stays behind.",
         "show": [
-            ("Scenario <i>baseline</i>; section 3, exit the worst account",
+            ("Scenario <i>baseline</i>; exit the worst account",
              "The naive view promises {{rat.naive_change}}; company profit moves by {{rat.exit_change}}."),
             ("The exit traps", "{{rat.n_traps}} accounts lose money on paper yet cost more to lose than to keep."),
             ("The rationalization panel: reprice by {{rat.price_change}} with {{rat.volume_change}} volume",
              "Repricing changes profit by {{rat.reprice_change}}."),
-            ("Section 6, the discussion", "Leads into the ethics unit."),
+            ("The discussion", "Leads into the ethics unit."),
         ],
         "questions": [
             ("Why does exiting an account raise profit by less than its loss?",
