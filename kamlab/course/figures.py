@@ -72,9 +72,10 @@ def apa_figures(ds: Dataset, *, cost_of_capital: float = apa.DEFAULT_COST_OF_CAP
 
     Examples
     --------
-    >>> f = apa_figures(apa.worked_example())
-    >>> f.worst, f.best, f.loss_makers
-    ('A2', 'A1', ('A2',))
+    >>> from kamlab import synth
+    >>> f = apa_figures(synth.generate(n_accounts=10, years=1, seed=1))
+    >>> f.worst_net_margin <= f.best_net_margin and f.whale.n_accounts == 10
+    True
     """
     pnl = apa.account_pnl(ds, cost_of_capital=cost_of_capital)
     pm = pocket_margin_column(pnl)

@@ -25,8 +25,8 @@ def capacity_table() -> pd.DataFrame:
     Examples
     --------
     >>> t = capacity_table().set_index("activity")
-    >>> t.loc["order_processing", ["department", "minutes_per_unit"]].tolist()
-    ['Customer service', 30.0]
+    >>> t.loc["order_processing", "department"], float(t.loc["order_processing", "minutes_per_unit"])
+    ('Customer service', 30.0)
     """
     rows = []
     for act, (_, _, dept, minutes) in synth.ACTIVITIES.items():
