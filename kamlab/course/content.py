@@ -448,14 +448,22 @@ ETHICS = {
                      "What do we owe a customer whose difficulty is temporary, and how would we know?"],
          "guidance": "Separate risk management (credit limits, security) from punishment; a payment plan "
                      "agreed openly protects both sides and the relationship."},
-        {"title": "A buyer that depends on us",
+        {"title": "Dependence: a buyer that depends on us, and one that depends on a competitor",
          "situation": "{{ethics.dependent_name}} buys {{ethics.dependent_share}} of its needs in our lines from "
-                      "us; it earns us {{ethics.dependent_net_margin}}. It has no qualified second source.",
-         "prompts": ["Would you raise its prices because it cannot leave?",
-                     "What notice would you give before a change, and what help to find an alternative?"],
+                      "us and earns us {{ethics.dependent_net_margin}}; it has no qualified second source. "
+                      "{{ethics.courted_name}} spends {{ethics.courted_wallet}} a year in our lines and gives us "
+                      "only {{ethics.courted_share}}: it depends on a competitor and asks us for quotes and "
+                      "engineering samples.",
+         "prompts": ["Would you raise the first buyer's prices because it cannot leave?",
+                     "Should scarce engineering hours go to the second buyer, which may only use our quotes "
+                     "to discipline its main supplier?",
+                     "What notice would you give the first before a change, and what help to find an "
+                     "alternative?"],
          "guidance": "Dependence is power, and power used against a customer is remembered by the whole "
                      "market; a dominant supplier's conduct toward dependent buyers is also a legal matter "
-                     "(below)."},
+                     "(below). Allocate scarce people by risk-adjusted return and be open about it: tell the "
+                     "courted buyer what it takes to earn engineering support (a trial order, a share "
+                     "commitment) rather than serving it quietly less."},
         {"title": "Differential pricing and its limits",
          "situation": "{{ethics.rival_a_name}} and {{ethics.rival_b_name}} compete in "
                       "{{ethics.rivals_industry}}. One keeps {{ethics.rival_a_pocket}} of list as pocket "

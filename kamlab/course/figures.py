@@ -398,6 +398,10 @@ class EthicsFigures:
     dependent_name: str
     dependent_share: float
     dependent_net_margin: float
+    courted: str
+    courted_name: str
+    courted_share: float
+    courted_wallet: float
     rival_a: str
     rival_a_name: str
     rival_b: str
@@ -415,6 +419,8 @@ def ethics_figures(ds: Dataset) -> EthicsFigures:
     - distressed: the account that pays latest (mean days paid beyond the due date, weighted by amount;
       unpaid invoices count as paid on the data's last date), with its unpaid amount;
     - dependent: the account that gives us the largest share of its wallet (`kamlab.growth`);
+    - courted: among the accounts with a wallet at or above the median, the one that gives us the smallest
+      share (it depends on a competitor, and may use our quotes to discipline it);
     - rivals: two accounts in the same industry (competitors of each other) with the widest gap in pocket
       revenue as a share of list revenue (ties: smaller ids).
 
@@ -437,8 +443,11 @@ def ethics_figures(ds: Dataset) -> EthicsFigures:
     days = (late.groupby(pays["account_id"]).sum() / pays.groupby("account_id")["amount"].sum()).sort_index()
     distressed = str(days.idxmax())
     unpaid = float(pays.loc[pays["paid_date"].isna() & (pays["account_id"] == distressed), "amount"].sum())
-    sow = growth.share_of_wallet(ds, by="account").set_index("account_id")["share"].sort_index()
+    sow_table = growth.share_of_wallet(ds, by="account").set_index("account_id").sort_index()
+    sow = sow_table["share"]
     dependent = str(sow.idxmax())
+    big = sow_table[sow_table["wallet"] >= sow_table["wallet"].median()]
+    courted = str(big["share"].idxmin())
     pnl = apa.account_pnl(ds)
     pocket = (pnl["pocket_revenue"] / pnl["list_revenue"].where(pnl["list_revenue"] > 0)).dropna()
     best = (-1.0, "", "", "")
@@ -454,6 +463,8 @@ def ethics_figures(ds: Dataset) -> EthicsFigures:
         distressed_name=str(acc.loc[distressed, "name"]), distressed_days_late=float(days[distressed]),
         distressed_unpaid=unpaid, dependent=dependent, dependent_name=str(acc.loc[dependent, "name"]),
         dependent_share=float(sow[dependent]), dependent_net_margin=float(econ.loc[dependent, "net_margin"]),
+        courted=courted, courted_name=str(acc.loc[courted, "name"]), courted_share=float(sow[courted]),
+        courted_wallet=float(sow_table.loc[courted, "wallet"]),
         rival_a=a, rival_a_name=str(acc.loc[a, "name"]), rival_b=b, rival_b_name=str(acc.loc[b, "name"]),
         rival_a_pocket=float(pocket[a]), rival_b_pocket=float(pocket[b]), rivals_industry=industry)
 
@@ -579,6 +590,8 @@ def registry(ds: Dataset) -> dict[str, Fig]:
         "ethics.distressed_days": Fig(ef.distressed_days_late, "days"), "ethics.distressed_unpaid": Fig(ef.distressed_unpaid),
         "ethics.dependent_name": Fig(ef.dependent_name, "text"), "ethics.dependent_share": Fig(ef.dependent_share, "pct"),
         "ethics.dependent_net_margin": Fig(ef.dependent_net_margin),
+        "ethics.courted_name": Fig(ef.courted_name, "text"), "ethics.courted_share": Fig(ef.courted_share, "pct"),
+        "ethics.courted_wallet": Fig(ef.courted_wallet),
         "ethics.rival_a_name": Fig(ef.rival_a_name, "text"), "ethics.rival_b_name": Fig(ef.rival_b_name, "text"),
         "ethics.rival_a_pocket": Fig(ef.rival_a_pocket, "pct"), "ethics.rival_b_pocket": Fig(ef.rival_b_pocket, "pct"),
         "ethics.rivals_industry": Fig(ef.rivals_industry, "text"),
