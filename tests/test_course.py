@@ -186,3 +186,13 @@ def test_every_written_question_has_a_mark_scheme_and_the_exercise_hides_it():
             assert "BEGIN MARK SCHEME" in cell.source and "Model answer" in cell.source, (sol.name, w.name)
             ex_cell = next(c for c in ex.cells if tag in c.metadata.get("tags", []))
             assert "MARK SCHEME" not in ex_cell.source and "Model answer" not in ex_cell.source
+
+
+def test_the_simulator_plays_the_same_role_play(ds):
+    from kamlab.roleplay import BuyerSimulator
+
+    r, p = figures.roleplay(ds), figures.roleplay_profile(ds)
+    assert p.zopa == pytest.approx((100 * r.seller_floor, 100 * r.buyer_ceiling))
+    sim = BuyerSimulator(p, seed=1)
+    response = sim.offer(price=100.0, payment_days=p.standard_payment_days)
+    assert response.kind in {"accept", "counter", "walk_away"}

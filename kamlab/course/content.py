@@ -500,7 +500,10 @@ RUNNING = [
     ("The role-play (Day 2)",
      "Threes: a seller, a buyer, an observer. Hand out the three briefs (each reads only their own, ten "
      "minutes). Negotiate for twenty minutes. The observer fills in the checklist. Rotate once if time "
-     "allows. Collect the final price level and terms of each group on a flip chart before the debrief."),
+     "allows. Collect the final price level and terms of each group on a flip chart before the debrief. "
+     "Participants who want to practise first can play the same buyer alone in the Unit 04 simulator: "
+     "kl.widgets.roleplay_panel(wb.workbench, profile=kl.course.roleplay_profile(ds)), prices as an index "
+     "where today's prices are a hundred."),
     ("The debriefs",
      "Cases: groups present their recommendation in three minutes; the trainer reveals the debrief numbers "
      "and asks which group's reasoning reached them. Role-play: plot each group's price level between the "

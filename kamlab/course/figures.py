@@ -17,7 +17,8 @@ from kamlab.data import DataError, Dataset
 from kamlab.pricing import EconomicValue, economic_value, price_cut_breakeven
 
 __all__ = ["pocket_margin_column", "ApaFigures", "apa_figures", "PricingCase", "pricing_case", "GrowthCase",
-           "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay", "EthicsFigures",
+           "growth_case", "RationalizationCase", "rationalization_case", "RolePlay", "roleplay", "roleplay_profile",
+           "EthicsFigures",
            "ethics_figures", "Fig", "registry"]
 
 WATERFALL_KEYS = ("on_invoice_discount", "off_invoice", "freight", "terms_cost", "pocket_revenue", "cogs",
@@ -231,6 +232,37 @@ def roleplay(ds: Dataset, givens: PricingGivens | None = None) -> RolePlay:
     floor = (c.variable_cost + c.avoidable_cost_to_serve) / (c.revenue * (1 - days / 365 * g.cost_of_capital))
     return RolePlay(case=c, seller_floor=floor, buyer_ceiling=c.evc / c.revenue, buyer_opening=1 - g.price_cut,
                     seller_target=1.0)
+
+
+def roleplay_profile(ds: Dataset, givens: PricingGivens | None = None):
+    """The same role play for the Unit 04 simulator (`kamlab.roleplay.BuyerSimulator`): a BuyerProfile on
+    a price index where today's invoice prices are 100, with the seller's walk-away, the buyer's budget
+    and opening of `roleplay` and the account's yearly units.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> d = synth.generate(n_accounts=6, years=1, seed=3)
+    >>> p, r = roleplay_profile(d), roleplay(d)
+    >>> bool(np.isclose(p.zopa[0], 100 * r.seller_floor)), p.list_price
+    (True, 100.0)
+    """
+    from kamlab.roleplay import BuyerProfile
+
+    r = roleplay(ds, givens)
+    c, g = r.case, r.case.givens
+    today = int(ds.accounts.set_index("account_id").loc[g.account_id, "payment_terms_days"])
+    units = float(_year_lines(ds, g.account_id, g.year)["quantity"].sum())
+    ceiling = 100 * r.buyer_ceiling
+    return BuyerProfile(
+        name=f"{g.account_name} (the pricing-defence case)", reservation_price=ceiling,
+        opening_price=min(100 * r.buyer_opening, ceiling), target_payment_days=int(today + g.extra_payment_days),
+        volume_on_offer=max(units, 1.0),
+        batna=f"the competitor's quote, {g.competitor_discount:.0%} below today's prices with longer terms",
+        days_value=100 * 30 / 365 * g.customer_cost_of_capital, patience=6, toughness=1.5, trust=0.6,
+        description="The account that contributes most asks for a cut and longer terms (case B).",
+        supplier_walk_away=100 * r.seller_floor, unit_cost=100 * c.variable_cost / c.revenue, list_price=100.0,
+        standard_payment_days=today, cost_of_capital=g.cost_of_capital)
 
 
 # --------------------------------------------------------------------------------------------- growth
