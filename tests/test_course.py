@@ -196,3 +196,9 @@ def test_the_simulator_plays_the_same_role_play(ds):
     sim = BuyerSimulator(p, seed=1)
     response = sim.offer(price=100.0, payment_days=p.standard_payment_days)
     assert response.kind in {"accept", "counter", "walk_away"}
+
+
+def test_the_debrief_verdicts_follow_the_numbers(ds):
+    r = figures.registry(ds)
+    assert ("no cut is warranted" in r["pricing.verdict"].value) == (r["pricing.gap"].value >= 0)
+    assert ("exiting does better" in r["rat.verdict"].value) == (r["rat.exit_change"].value > r["rat.reprice_change"].value)

@@ -316,7 +316,8 @@ CASES = {
             "{{rat.exit_change}}. The gap, {{rat.stranded}}, is fixed cost that stays and lands on the other "
             "accounts.",
             "Repricing by {{rat.price_change}} with {{rat.volume_change}} volume changes profit by "
-            "{{rat.reprice_change}}: compare it with the exit before deciding.",
+            "{{rat.reprice_change}}: {{rat.verdict}}. Compare the other levers too (re-tiering the service, a "
+            "cheaper channel) before deciding.",
             "{{rat.n_loss}} accounts lose money on paper; {{rat.n_traps}} of them are exit traps (losing them "
             "would lower profit).",
             "Good answers compare options, name the stranded cost, and plan the conversation (see the ethics "
@@ -356,7 +357,7 @@ CASES = {
             "{{pricing.driver.engineering}} + support {{pricing.driver.support}} + rush deliveries "
             "{{pricing.driver.rush}} + quality {{pricing.driver.quality}} - its longer terms "
             "{{pricing.driver.competitor_terms}} = {{pricing.evc}}, against today's {{pricing.revenue}} "
-            "(gap {{pricing.gap}}).",
+            "(gap {{pricing.gap}}). The economic value is {{pricing.verdict}}.",
             "A successful defence shows the customer the value in its own money, gives at most what the value "
             "gap leaves, and trades any concession (volume, contract length, shorter terms) rather than giving "
             "it. The seller's walk-away is {{roleplay.floor}} of today's prices.",

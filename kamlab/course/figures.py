@@ -615,6 +615,13 @@ def registry(ds: Dataset) -> dict[str, Fig]:
         "rat.reprice_change": Fig(rc.reprice_change), "rat.price_change": Fig(rc.price_change, "pct"),
         "rat.volume_change": Fig(rc.volume_change, "pct"), "rat.n_traps": Fig(rc.n_traps, "count"),
         "rat.n_loss": Fig(rc.n_loss_makers, "count"),
+        "rat.verdict": Fig("exiting does better for company profit than this repricing"
+                           if rc.exit_change > rc.reprice_change else
+                           "this repricing does better for company profit than exiting", "text"),
+        "pricing.verdict": Fig("at or above today's prices: at today's prices the customer is better off with us, "
+                               "so no cut is warranted on value" if p.value_gap >= 0 else
+                               "below today's prices: value covers most of the price but not all of it, so a "
+                               "concession up to the gap is defensible, and only traded for something", "text"),
         "ethics.loyal_name": Fig(ef.loyal_name, "text"), "ethics.loyal_years": Fig(ef.loyal_years, "count"),
         "ethics.loyal_revenue": Fig(ef.loyal_revenue), "ethics.loyal_net_margin": Fig(ef.loyal_net_margin),
         "ethics.loyal_exit_effect": Fig(ef.loyal_exit_effect),
