@@ -187,7 +187,7 @@ UNITS = [
             ("Scenario <i>baseline</i>; the price defence panel; pick {{pricing.account}}",
              "Its contribution margin is {{pricing.cm}}: a {{pricing.cut}} cut needs {{pricing.breakeven}} more "
              "volume."),
-            ("The new section at the end of the page, the economic value",
+            ("The economic value section at the end of the page",
              "Reference {{pricing.reference}} plus differentiation {{pricing.differentiation}}: economic value "
              "{{pricing.evc}} against today's {{pricing.revenue}} (gap {{pricing.gap}})."),
             ("The terms panel", "{{pricing.extra_days}} more days cost {{pricing.terms_cost}} a year."),
