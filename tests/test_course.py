@@ -26,13 +26,15 @@ def test_capacity_table_reproduces_the_activity_rates():
     assert np.allclose(derived.round(2), rates.loc[derived.index])
 
 
-def test_the_pricing_account_is_the_largest_contributor(ds):
+def test_the_pricing_account_is_the_one_we_can_least_afford_to_lose(ds):
+    """What an account takes with it if it leaves: the exit effect of kamlab.rationalization, in the year."""
     g = givens.pricing_givens(ds)
-    lines = ds.order_lines[ds.order_lines["invoice_date"].dt.year == g.year]
-    cost = lines["product_id"].map(ds.products.set_index("product_id")["unit_cost"])
-    contrib = (lines["quantity"] * (lines["invoice_price"] - cost) - lines["off_invoice"] - lines["freight_cost"]
-               ).groupby(lines["account_id"]).sum()
-    assert g.account_id == contrib.idxmax() and g.year == ds.order_lines["invoice_date"].max().year
+    assert g.year == ds.order_lines["invoice_date"].max().year
+    year = ds.replace(order_lines=ds.order_lines[ds.order_lines["invoice_date"].dt.year == g.year],
+                      activities=ds.activities[ds.activities["date"].dt.year == g.year],
+                      payments=ds.payments.iloc[:0])
+    econ = rationalization.account_economics(year).set_index("account_id")
+    assert g.account_id == econ["exit_effect"].idxmin()
 
 
 def test_apa_figures_agree_with_kamlab_apa(ds):

@@ -51,11 +51,18 @@ def latest_year(ds: Dataset) -> int:
 
 
 def _contribution_by_account(ds: Dataset, year: int) -> pd.Series:
+    """What each account would take with it if it left, in `year`: invoice revenue - rebates - freight -
+    COGS - its variable and fixed-avoidable cost-to-serve activities; largest first (ties: smaller id)."""
     lines = ds.order_lines[ds.order_lines["invoice_date"].dt.year == year]
     cost = lines["product_id"].map(ds.products.set_index("product_id")["unit_cost"])
     contribution = (lines["quantity"] * (lines["invoice_price"] - cost) - lines["off_invoice"]
-                    - lines["freight_cost"])
-    return contribution.groupby(lines["account_id"]).sum().sort_index().sort_values(ascending=False, kind="mergesort")
+                    - lines["freight_cost"]).groupby(lines["account_id"]).sum()
+    acts = ds.activities[ds.activities["date"].dt.year == year]
+    rates = ds.activity_rates.set_index("activity")
+    avoidable = acts["activity"].map(rates["cost_behaviour"]).isin(["variable", "fixed_avoidable"])
+    act_cost = (acts["driver_qty"] * acts["activity"].map(rates["rate"]))[avoidable]
+    out = contribution.sub(act_cost.groupby(acts["account_id"]).sum(), fill_value=0.0)
+    return out.sort_index().sort_values(ascending=False, kind="mergesort")
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,9 @@ def pricing_givens(ds: Dataset, *, price_cut: float = 0.05, extra_payment_days: 
                    engineer_hour_value: float = 110.0, ticket_value: float = 65.0,
                    rush_order_value: float = 400.0, quality_saving: float = 0.02, customer_cost_of_capital: float = 0.08,
                    cost_of_capital: float = 0.10) -> PricingGivens:
-    """The pricing-defence case on `ds`: the account that contributed most in the latest year (invoice
-    revenue - rebates - freight - COGS; ties: smaller id), the customer a supplier can least afford to
-    lose, demands a `price_cut` on everything it buys and `extra_payment_days` more days to
+    """The pricing-defence case on `ds`: the customer the supplier can least afford to lose, the account
+    that would take most with it in the latest year (invoice revenue - rebates - freight - COGS - its
+    variable and fixed-avoidable cost to serve; ties: smaller id), demands a `price_cut` on everything it buys and `extra_payment_days` more days to
     pay; a competitor offers the same basket `competitor_discount` below our invoice prices with
     `competitor_extra_days` longer terms than ours. The customer values an application-engineering hour
     we give it at `engineer_hour_value`, a support ticket we solve at `ticket_value`, a rush order we
