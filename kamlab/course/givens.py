@@ -88,16 +88,18 @@ class PricingGivens:
 def pricing_givens(ds: Dataset, *, price_cut: float = 0.05, extra_payment_days: float = 30.0,
                    competitor_discount: float = 0.03, competitor_extra_days: float = 15.0,
                    engineer_hour_value: float = 110.0, ticket_value: float = 65.0,
-                   rush_order_value: float = 400.0, quality_saving: float = 0.02, customer_cost_of_capital: float = 0.08,
+                   rush_order_value: float = 400.0, quality_saving: float = 0.02,
+                   customer_cost_of_capital: float = 0.08,
                    cost_of_capital: float = 0.10) -> PricingGivens:
     """The pricing-defence case on `ds`: the customer the supplier can least afford to lose, the account
     that would take most with it in the latest year (invoice revenue - rebates - freight - COGS - its
-    variable and fixed-avoidable cost to serve; ties: smaller id), demands a `price_cut` on everything it buys and `extra_payment_days` more days to
-    pay; a competitor offers the same basket `competitor_discount` below our invoice prices with
-    `competitor_extra_days` longer terms than ours. The customer values an application-engineering hour
-    we give it at `engineer_hour_value`, a support ticket we solve at `ticket_value`, a rush order we
-    deliver at `rush_order_value` (the downtime it avoids), the scrap and stoppages our parts save it
-    (from its own line trials) at `quality_saving` of its purchases from us, and its money at `customer_cost_of_capital`.
+    variable and fixed-avoidable cost to serve; ties: smaller id), demands a `price_cut` on everything it
+    buys and `extra_payment_days` more days to pay; a competitor offers the same basket
+    `competitor_discount` below our invoice prices with `competitor_extra_days` longer terms than ours.
+    The customer values an application-engineering hour we give it at `engineer_hour_value`, a support
+    ticket we solve at `ticket_value`, a rush order we deliver at `rush_order_value` (the downtime it
+    avoids), the scrap and stoppages our parts save it (from its own line trials) at `quality_saving` of
+    its purchases from us, and its money at `customer_cost_of_capital`.
 
     Examples
     --------
