@@ -90,6 +90,10 @@ def test_quoted_numbers_agree_with_the_domain_functions(pack, ds):
     sim = rationalization.simulate(ds, [rationalization.Action(econ["net_margin"].idxmin(), "exit")])
     assert _quoted(pack, "rat.exit_change") == f"EUR {sim.after_profit - sim.before_profit:,.0f}"
     assert _quoted(pack, "rat.stranded") == f"EUR {sim.stranded_cost:,.0f}"
+    worst5 = econ.sort_values("net_margin").head(5)
+    for i, (account, row) in enumerate(worst5.iterrows(), 1):  # case A's table
+        assert _quoted(pack, f"rat.t{i}.name").startswith(account)
+        assert _quoted(pack, f"rat.t{i}.fixed_stranded") == f"EUR {row['fixed_stranded']:,.0f}"
     terms = negotiation.deal_terms_for_account(ds, _quoted(pack, "pricing.account"))
     assert _quoted(pack, "pricing.cm") == f"{terms.contribution_margin:.1%}"
     assert _quoted(pack, "pricing.breakeven") == f"{negotiation.breakeven_volume_change(-0.05, terms.contribution_margin):.1%}"

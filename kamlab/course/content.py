@@ -300,6 +300,13 @@ CASES = {
             "its purchasing head has just asked for a meeting. The sales director wants a recommendation by "
             "Friday: exit, reprice, or serve the account differently.",
         ],
+        "table": {"caption": "The accounts with the lowest net margin, their cost to serve by what happens to "
+                             "it when the account goes, and the change in company profit if it went",
+                  "rows": "rat.t{i}", "columns": [("account", "name"), ("invoice revenue", "invoice_revenue"),
+                                                   ("variable cost to serve", "variable"),
+                                                   ("fixed, avoidable", "fixed_avoidable"),
+                                                   ("fixed, stranded", "fixed_stranded"),
+                                                   ("net margin", "net_margin")]},
         "data": ["The account P&L and account economics (cost to serve by behaviour: variable, "
                  "fixed-avoidable, fixed-stranded) on the Unit 06 page, or `kl.rationalization.account_economics`.",
                  "The rationalization panel on the Unit 06 page to simulate exit, repricing, cost cuts and a "
@@ -340,8 +347,9 @@ CASES = {
                  "{{pricing.engineer_hour_value}}, a support ticket {{pricing.ticket_value}}, a rush order's "
                  "avoided downtime {{pricing.rush_value}}, quality savings {{pricing.quality_saving}} of its "
                  "purchases, its cost of capital {{pricing.customer_coc}}.",
-                 "The activities we performed for it (engineering hours, tickets, rush orders) in the data; "
-                 "exercise ex05 walks through the computation."],
+                 "What we did for it in {{pricing.year}}: {{pricing.qty.engineering}} hours of application "
+                 "engineering, {{pricing.qty.support}} support tickets, {{pricing.qty.rush}} rush orders "
+                 "(the activities table); exercise ex05 walks through the computation."],
         "questions": [
             "What would the cut cost a year, and what volume would pay for it?",
             "What do the extra payment days cost us?",

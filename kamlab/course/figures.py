@@ -527,6 +527,22 @@ def _utilization(ds: Dataset) -> pd.Series:
     return (used / cap.groupby("department")["practical_capacity_minutes"].first()).fillna(0.0).sort_values()
 
 
+#: How many of the worst accounts case A's table shows.
+CASE_A_ROWS = 5
+
+
+def _rationalization_table(ds: Dataset) -> dict[str, Fig]:
+    """Case A's table: the accounts with the lowest net margin, their economics by cost behaviour."""
+    e = rationalization.account_economics(ds).sort_values(["net_margin", "account_id"]).head(CASE_A_ROWS)
+    names = ds.accounts.set_index("account_id")["name"]
+    out = {}
+    for i, row in enumerate(e.itertuples(index=False), 1):
+        out[f"rat.t{i}.name"] = Fig(f"{row.account_id} {names[row.account_id]}", "text")
+        for col in ("invoice_revenue", "variable", "fixed_avoidable", "fixed_stranded", "net_margin", "exit_effect"):
+            out[f"rat.t{i}.{col}"] = Fig(float(getattr(row, col)))
+    return out
+
+
 def registry(ds: Dataset) -> dict[str, Fig]:
     """Every figure the course artefacts quote, by name (the names the templates of
     `kamlab.course.content` use); computed from the domain functions on `ds`.
@@ -595,6 +611,9 @@ def registry(ds: Dataset) -> dict[str, Fig]:
     })
     for key, value in p.drivers.items():
         f[f"pricing.driver.{key}"] = Fig(float(value))
+    acts = _year_activities(ds, g.account_id, g.year).groupby("activity")["driver_qty"].sum()
+    for key, act in (("engineering", "engineering_hours"), ("support", "support_ticket"), ("rush", "rush_handling")):
+        f[f"pricing.qty.{key}"] = Fig(float(acts.get(act, 0.0)), "count")
     f.update({
         "growth.account": Fig(gg.account_id, "text"), "growth.name": Fig(gg.account_name, "text"),
         "growth.year": Fig(gg.year, "year"), "growth.top_line": Fig(gc.top_line, "text"),
@@ -615,6 +634,7 @@ def registry(ds: Dataset) -> dict[str, Fig]:
         "rat.reprice_change": Fig(rc.reprice_change), "rat.price_change": Fig(rc.price_change, "pct"),
         "rat.volume_change": Fig(rc.volume_change, "pct"), "rat.n_traps": Fig(rc.n_traps, "count"),
         "rat.n_loss": Fig(rc.n_loss_makers, "count"),
+        **_rationalization_table(ds),
         "rat.verdict": Fig("exiting does better for company profit than this repricing"
                            if rc.exit_change > rc.reprice_change else
                            "this repricing does better for company profit than exiting", "text"),

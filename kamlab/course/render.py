@@ -196,8 +196,22 @@ def render_case(name: str, ds: Dataset | None = None, *, figures: dict[str, Fig]
         return fill(s, figures, cur)
 
     body = ("".join(f"<p>{t(p)}</p>" for p in c["story"]) + f"<h2>Your data</h2>{_ul(c['data'], t)}"
-            f"<h2>Questions</h2><ol>{''.join(f'<li>{t(q)}</li>' for q in c['questions'])}</ol>")
+            + _case_table(c.get("table"), figures, t)
+            + f"<h2>Questions</h2><ol>{''.join(f'<li>{t(q)}</li>' for q in c['questions'])}</ol>")
     return _page(c["title"], body, figures)
+
+
+def _case_table(spec: dict | None, figures: dict[str, Fig], t) -> str:
+    if not spec:
+        return ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h, _ in spec["columns"])
+    rows, i = [], 1
+    while f"{spec['rows'].format(i=i)}.{spec['columns'][0][1]}" in figures:
+        prefix = spec["rows"].format(i=i)
+        rows.append("<tr>" + "".join(f"<td>{t('{{' + prefix + '.' + col + '}}')}</td>" for _, col in spec["columns"])
+                    + "</tr>")
+        i += 1
+    return (f"<table><caption>{html.escape(spec['caption'])}</caption><tr>{head}</tr>{''.join(rows)}</table>")
 
 
 def render_debrief(name: str, ds: Dataset | None = None, *, figures: dict[str, Fig] | None = None) -> str:
