@@ -554,16 +554,21 @@ def registry(ds: Dataset) -> dict[str, Fig]:
     >>> r["apa.worst"].kind, r["company.n_accounts"].value
     ('text', 12)
     """
+    p = pricing_case(ds)
+    rc = rationalization_case(ds)
+    return {**_company_figures(ds, apa_figures(ds)), **_pricing_figures(ds, p, roleplay(ds)),
+            **_growth_figures(growth_case(ds)), **_rationalization_figures(ds, rc, p),
+            **_ethics_figures(ethics_figures(ds))}
+
+
+def _company_figures(ds: Dataset, a: ApaFigures) -> dict[str, Fig]:
     from kamlab import selection
 
-    a, p, rp = apa_figures(ds), pricing_case(ds), roleplay(ds)
-    gc, rc, ef = growth_case(ds), rationalization_case(ds), ethics_figures(ds)
-    pnl_base = a.net_margin
     feats = selection.account_features(ds)
     top_n = max(1, min(15, len(feats) // 4))
     cmp = selection.compare_rankings(feats, selection.REVENUE_ONLY, selection.PROFIT_AND_POTENTIAL, top_n=top_n)
     util = _utilization(ds)
-    g, gg = p.givens, gc.givens
+    pnl_base = a.net_margin
     f: dict[str, Fig] = {
         "company.name": Fig(ds.meta.get("name", "the company"), "text"), "company.currency": Fig(ds.currency, "text"),
         "company.n_accounts": Fig(a.n_accounts, "count"), "company.invoice_revenue": Fig(a.invoice_revenue),
@@ -588,7 +593,12 @@ def registry(ds: Dataset) -> dict[str, Fig]:
     for i, (name, amount) in enumerate(a.worst_leaks.items(), 1):
         f[f"apa.leak{i}"] = Fig(str(name).replace("_", " "), "text")
         f[f"apa.leak{i}_amount"] = Fig(float(amount))
-    f.update({
+    return f
+
+
+def _pricing_figures(ds: Dataset, p: PricingCase, rp: RolePlay) -> dict[str, Fig]:
+    g = p.givens
+    f = {
         "pricing.account": Fig(g.account_id, "text"), "pricing.name": Fig(g.account_name, "text"),
         "pricing.year": Fig(g.year, "year"), "pricing.cut": Fig(g.price_cut, "pct"),
         "pricing.extra_days": Fig(g.extra_payment_days, "days"),
@@ -608,13 +618,18 @@ def registry(ds: Dataset) -> dict[str, Fig]:
         "roleplay.floor_money": Fig(rp.seller_floor * p.revenue), "roleplay.ceiling_money": Fig(rp.buyer_ceiling * p.revenue),
         "roleplay.zopa_money": Fig((rp.buyer_ceiling - rp.seller_floor) * p.revenue),
         "roleplay.days_today": Fig(float(ds.accounts.set_index("account_id").loc[g.account_id, "payment_terms_days"]), "days"),
-    })
+    }
     for key, value in p.drivers.items():
         f[f"pricing.driver.{key}"] = Fig(float(value))
     acts = _year_activities(ds, g.account_id, g.year).groupby("activity")["driver_qty"].sum()
     for key, act in (("engineering", "engineering_hours"), ("support", "support_ticket"), ("rush", "rush_handling")):
         f[f"pricing.qty.{key}"] = Fig(float(acts.get(act, 0.0)), "count")
-    f.update({
+    return f
+
+
+def _growth_figures(gc: GrowthCase) -> dict[str, Fig]:
+    gg = gc.givens
+    f = {
         "growth.account": Fig(gg.account_id, "text"), "growth.name": Fig(gg.account_name, "text"),
         "growth.year": Fig(gg.year, "year"), "growth.top_line": Fig(gc.top_line, "text"),
         "growth.headroom_value": Fig(gc.headroom_value),
@@ -623,11 +638,15 @@ def registry(ds: Dataset) -> dict[str, Fig]:
         "growth.supplier_npv": Fig(gc.jbp.supplier_npv), "growth.customer_npv": Fig(gc.jbp.customer_npv),
         "growth.vmi_supplier_npv": Fig(float(gc.jbp.table.set_index("name").loc["vendor-managed inventory", "supplier_npv"])),
         "growth.years": Fig(gg.years, "count"), "growth.capture": Fig(gg.capture_share, "pct"),
-    })
+    }
     kinds = {"sales": "money", "pocket_margin": "money", "margin_after_cost_to_serve": "money"}
     for key, value in gc.kpis.items():
         f[f"growth.kpi.{key}"] = Fig(float(value), kinds.get(key, "pct"))
-    f.update({
+    return f
+
+
+def _rationalization_figures(ds: Dataset, rc: RationalizationCase, p: PricingCase) -> dict[str, Fig]:
+    return {
         "rat.account": Fig(rc.account_id, "text"), "rat.name": Fig(rc.account_name, "text"),
         "rat.net_margin": Fig(rc.net_margin), "rat.exit_change": Fig(rc.exit_change),
         "rat.naive_change": Fig(rc.naive_change), "rat.stranded": Fig(rc.exit.stranded_cost),
@@ -642,6 +661,11 @@ def registry(ds: Dataset) -> dict[str, Fig]:
                                "so no cut is warranted on value" if p.value_gap >= 0 else
                                "below today's prices: value covers most of the price but not all of it, so a "
                                "concession up to the gap is defensible, and only traded for something", "text"),
+    }
+
+
+def _ethics_figures(ef: EthicsFigures) -> dict[str, Fig]:
+    return {
         "ethics.loyal_name": Fig(ef.loyal_name, "text"), "ethics.loyal_years": Fig(ef.loyal_years, "count"),
         "ethics.loyal_revenue": Fig(ef.loyal_revenue), "ethics.loyal_net_margin": Fig(ef.loyal_net_margin),
         "ethics.loyal_exit_effect": Fig(ef.loyal_exit_effect),
@@ -654,5 +678,4 @@ def registry(ds: Dataset) -> dict[str, Fig]:
         "ethics.rival_a_name": Fig(ef.rival_a_name, "text"), "ethics.rival_b_name": Fig(ef.rival_b_name, "text"),
         "ethics.rival_a_pocket": Fig(ef.rival_a_pocket, "pct"), "ethics.rival_b_pocket": Fig(ef.rival_b_pocket, "pct"),
         "ethics.rivals_industry": Fig(ef.rivals_industry, "text"),
-    })
-    return f
+    }
