@@ -16,7 +16,7 @@ __version__ = "0.2.0"
 _SUBMODULES = (
     "schema", "data", "importer", "synth",                      # data
     "apa", "selection", "value", "allocation", "negotiation",    # domain maths
-    "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export",
-    "plots", "widgets", "grading", "cli",                        # presentation and tools
+    "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export", "pricing",
+    "plots", "widgets", "grading", "cli", "course",                       # presentation and tools
 )
 __getattr__, __dir__, __all__ = attach(__name__, submodules=_SUBMODULES)

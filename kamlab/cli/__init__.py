@@ -11,7 +11,7 @@ import sys
 
 from kamlab.data import DataError
 
-_AREAS = ("data", "apa", "plan", "grading", "serve")
+_AREAS = ("data", "apa", "plan", "grading", "serve", "course")
 
 
 def build_parser() -> argparse.ArgumentParser:
