@@ -11,18 +11,21 @@ A trainer shows these numbers to sales and finance managers, so every number rea
 - `report_table`, `report_series`, `key_figures`: tables and headline numbers for Jupyter and Voila;
 - `money_formatter`, `percent_formatter`: matplotlib tick formatters that pick their precision from the
   tick spacing, so two ticks never read the same (``2.42M 2.42M``) and a near-zero range reads
-  ``0.001%``, not ``000000000%``;
+  ``0.00025%``, not ``000000000%``;
 - `figure_size`: chart sizes, the same for static charts and panels, presenter mode included.
 
 Why pandas' Styler for tables: it is part of pandas (no new dependency, nothing to download), it renders
-plain HTML and CSS that Voila shows without any JavaScript or trust setting, it keeps the values
-numeric while showing formatted text (so sorting and the totals row work on numbers), and the same
-object writes Excel and LaTeX. great_tables renders beautiful static tables too, but adds a dependency
-(and polars-style APIs) for what Styler already does. itables (DataTables) gives sorting and searching,
-but it needs JavaScript in the output: in offline mode it embeds about 900 kB of JavaScript per page, and
-Voila's issue tracker records it not rendering there (voila-dashboards/voila#631). Long tables
-(`sortable`) therefore get a few lines of dependency-free JavaScript on top of the Styler table: click
-a header to sort, type in the box to filter rows; the table stays fully readable if the script never runs.
+plain HTML and CSS that Voila shows as is, it keeps the values numeric while showing formatted text (so
+sorting and the totals row work on numbers), and the same object writes Excel and LaTeX. great_tables
+renders fine static tables too, but adds a dependency for what Styler already does here. itables
+(DataTables) gives sorting and searching; checked in Voila 0.5.13 with Chromium and no network, its
+offline mode works (also inside an ipywidgets Output), but it embeds about 700 kB of JavaScript in every
+page and brings a second table look. Long tables (`sortable`) therefore get twenty lines of
+dependency-free JavaScript on the Styler table instead, checked in the same Voila: click a header to
+sort (numbers as numbers, missing values last, the totals row stays last), type in the box to filter
+rows; the table stays complete and readable where scripts do not run. Above 5,000 cells the same
+markup is built column-wise: Styler takes 7 s for the 4,500 x 24 account P&L of an imported Online
+Retail export.
 
 This module imports only numpy and pandas at import time (matplotlib inside the tick formatters), so a
 page without charts does not pay for matplotlib.
@@ -32,6 +35,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -372,9 +376,24 @@ def _formatter(kind: str, currency: str, compact: bool):
     if kind == "number":
         return number
     if kind == "date":
-        return lambda v: MISSING if _value(pd.Timestamp(v).value if pd.notna(v) else None) is None \
-            else pd.Timestamp(v).strftime("%Y-%m-%d")
+        return lambda v: MISSING if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
     return lambda v: MISSING if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _scalar_kind(name, v) -> str:
+    """`column_kind` of one value: a number under an unknown name is a count or a plain number."""
+    kind = column_kind(name)
+    if kind == "text" and isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return "count" if isinstance(v, (int, np.integer)) else "number"
+    return kind
+
+
+def _cells(values: pd.Series, kind: str, currency: str, compact: bool) -> list[str]:
+    """One column's display strings, HTML-escaped (numbers as floats: ten times faster than per cell)."""
+    fmt = _formatter(kind, html.escape(currency), compact)
+    if kind in _NUMERIC:
+        return [fmt(v) for v in pd.to_numeric(values, errors="coerce").to_numpy(dtype=float).tolist()]
+    return [html.escape(fmt(v)) for v in values.tolist()]
 
 
 _CSS = """
@@ -391,8 +410,8 @@ _CSS = """
 """
 
 _SORT_JS = r"""
-(function(){var t=document.getElementById('%(id)s');if(!t||t.dataset.kamlabReady)return;t.dataset.kamlabReady=1;
-var b=t.tBodies[0],f=document.getElementById('%(id)s-find');
+(function(){var t=document.getElementById('%(table)s');if(!t||t.dataset.kamlabReady)return;t.dataset.kamlabReady=1;
+var b=t.tBodies[0],f=document.getElementById('%(find)s');
 function key(td){var s=td.textContent.trim();if(!td.classList.contains('kamlab-num'))return s.toLowerCase();
 var m=s.replace(/,/g,'').match(/(\d+(?:\.\d+)?)\s*(tn|bn|M|k)?/);if(!m)return NaN;
 var v=parseFloat(m[1])*({tn:1e12,bn:1e9,M:1e6,k:1e3}[m[2]]||1);return /^[(\-]/.test(s)?-v:v;}
@@ -409,7 +428,6 @@ function(r){r.style.display=!s||r.textContent.toLowerCase().indexOf(s)>=0?'':'no
 
 _NUMERIC = ("money", "percent", "count", "number")
 _SORTABLE_ROWS = 25   # tables longer than this get sorting and a filter box
-STYLER_CELLS = 5000   # above this many cells, `ReportTable.to_html` builds Styler's markup itself
 
 
 @dataclass(frozen=True)
@@ -428,6 +446,7 @@ class ReportTable:
     index: bool = False
     compact: bool = False
     uid: str = field(default="", compare=False)
+    header: bool = True
 
     def headers(self) -> dict:
         """Column name -> the header shown (`label`, made unique: two names may read the same)."""
@@ -443,10 +462,11 @@ class ReportTable:
         heads = self.headers()
         show = self.data.rename(columns=heads)
         fmts = {heads[c]: _formatter(k, self.currency, self.compact) for c, k in self.kinds.items()}
-        num = [heads[c] for c, k in self.kinds.items() if k in _NUMERIC]
+        num = [heads[c] for c, k in self.kinds.items() if k in (*_NUMERIC, "shown")]
         from pandas.io.formats.style import Styler
 
-        st = Styler(show, cell_ids=False).format(fmts, na_rep=MISSING, escape="html").format_index(escape="html", axis=1)
+        st = Styler(show, uuid=self.uid, cell_ids=False).format(fmts, na_rep=MISSING, escape="html")
+        st = st.format_index(escape="html", axis=1)
         if self.index:
             st = st.format_index(lambda v: label(v) if isinstance(v, str) else v, escape="html", axis=0)
         else:
@@ -458,42 +478,38 @@ class ReportTable:
                                  overwrite=False)
         if self.title:
             st = st.set_caption(html.escape(self.title))
-        return st.set_table_attributes(f'class="kamlab-report" id="{self.uid}"')
+        return st.set_table_attributes('class="kamlab-report"')   # Styler's id: T_ + uid
 
     def to_html(self) -> str:
-        """The table as HTML: Styler up to `STYLER_CELLS` cells, the same markup built directly above."""
-        if self.data.size <= STYLER_CELLS:
-            body = self.styler().to_html(doctype_html=False)
-            if self.totals:
-                at = body.rfind("<tr>")
-                body = body[:at] + '<tr class="kamlab-total">' + body[at + 4:]
-        else:
-            body = self._fast_html()
+        """The table as HTML: Styler's markup and the house CSS, a sort/filter script when `sortable`."""
         out = f"<style>{_CSS}</style>"
         if self.sortable:
             out += (f'<input class="kamlab-find" id="{self.uid}-find" type="search" placeholder="Filter rows" '
                     f'aria-label="Filter rows of {html.escape(self.title or "the table")}">')
-        out += body
+        out += self._table_html()
         if self.sortable:
-            out += f"<script>{_SORT_JS % {'id': self.uid}}</script>"
+            out += f"<script>{_SORT_JS % {'table': f'T_{self.uid}', 'find': f'{self.uid}-find'}}</script>"
         return f'<div class="kamlab-report-wrap" style="overflow-x:auto">{out}</div>'
 
-    def _fast_html(self) -> str:
-        """Styler's markup for a long table, built column-wise: Styler renders about 15,000 cells a
-        second here (7 s for the 4,500 x 24 P&L of an imported Online Retail export), this 200,000."""
+    def _table_html(self) -> str:
+        """The markup `styler().to_html()` gives (classes, caption, hidden index), built column-wise:
+        Styler renders about 15,000 cells a second here (40 ms for a two-column summary, 7 s for the
+        4,500 x 24 account P&L of an imported Online Retail export), too slow for a page that redraws
+        every table when the scenario changes."""
         heads = self.headers()
-        cls = {c: "kamlab-num" if k in _NUMERIC else "kamlab-text" for c, k in self.kinds.items()}
-        cols = []
-        for c, k in self.kinds.items():
-            fmt = _formatter(k, self.currency, self.compact)
-            text = self.data[c].map(lambda v, fmt=fmt: html.escape(fmt(v)))
-            cols.append((f'<td class="{cls[c]}">' + text + "</td>").tolist())
-        rows = ["<tr>" + "".join(cells) + "</tr>" for cells in zip(*cols)]
+        cls = {c: "kamlab-num" if k in (*_NUMERIC, "shown") else "kamlab-text" for c, k in self.kinds.items()}
+        cols = [[f'<td class="{cls[c]}">{v}</td>' for v in _cells(self.data[c], k, self.currency, self.compact)]
+                for c, k in self.kinds.items()]
+        index = ([f'<th class="row_heading">{html.escape(label(i) if isinstance(i, str) else str(i))}</th>'
+                  for i in self.data.index] if self.index else [""] * len(self.data))
+        rows = [f"<tr>{i}{''.join(cells)}</tr>" for i, cells in zip(index, zip(*cols))]
         if self.totals and rows:
             rows[-1] = '<tr class="kamlab-total">' + rows[-1][4:]
-        head = "".join(f'<th class="{cls[c]}">{html.escape(heads[c])}</th>' for c in self.kinds)
+        corner = f"<th>{html.escape(label(self.data.index.name))}</th>" if self.index else ""
+        head = corner + "".join(f'<th class="{cls[c]}">{html.escape(heads[c])}</th>' for c in self.kinds)
         cap = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
-        return (f'<table class="kamlab-report" id="{self.uid}">{cap}<thead><tr>{head}</tr></thead>'
+        thead = f"<thead><tr>{head}</tr></thead>" if self.header else ""
+        return (f'<table class="kamlab-report" id="T_{self.uid}">{cap}{thead}'
                 f"<tbody>{''.join(rows)}</tbody></table>")
 
     def _repr_html_(self) -> str:
@@ -501,6 +517,7 @@ class ReportTable:
 
 
 _counter = iter(range(1, 1 << 62))
+_RUN = uuid.uuid4().hex[:6]   # table ids stay unique across kernels that share a browser page
 
 
 def _prepare(df: pd.DataFrame, index: bool) -> pd.DataFrame:
@@ -582,7 +599,7 @@ def report_table(df, *, currency: str | None = None, money: Iterable[str] = (), 
     if sortable is None:
         sortable = len(data) > _SORTABLE_ROWS
     return ReportTable(data=data, kinds=kinds, currency=currency or "", title=title, sortable=bool(sortable),
-                       totals=totals, index=index, compact=compact, uid=f"kamlab-t{next(_counter)}")
+                       totals=totals, index=index, compact=compact, uid=f"kamlab{_RUN}t{next(_counter)}")
 
 
 def report_series(s: pd.Series | Mapping, *, currency: str | None = None, title: str | None = None,
@@ -597,18 +614,16 @@ def report_series(s: pd.Series | Mapping, *, currency: str | None = None, title:
     >>> "86,660,000 EUR" in h, "4.1%" in h, ">60<" in h, "dtype" in h
     (True, True, True, False)
     """
-    s = pd.Series(s)
+    s = pd.Series(s, dtype=object)
     kinds = dict(kinds or {})
-    items = [label(k) if isinstance(k, str) else str(k) for k in s.index]
     cur = currency or ""
     values = []
     for k, v in s.items():
-        kind = kinds.get(k) or column_kind(k, pd.Series([v]) if not isinstance(v, str) else None)
-        values.append(_formatter(kind, cur, False)(v) if kind != "text" else str(v))
-    frame = pd.DataFrame({"item": items, "value": values})
-    t = report_table(frame, title=title, sortable=False)
-    return ReportTable(data=t.data, kinds={"item": "text", "value": "text"}, title=title, uid=t.uid,
-                       currency=cur)
+        kind = kinds.get(k) or _scalar_kind(k, v)
+        values.append(str(v) if kind == "text" else _formatter(kind, cur, False)(v))
+    frame = pd.DataFrame({"item": [label(k) if isinstance(k, str) else str(k) for k in s.index], "value": values})
+    return ReportTable(data=frame, kinds={"item": "text", "value": "shown"}, currency=cur, title=title,
+                       uid=f"kamlab{_RUN}t{next(_counter)}", header=False)
 
 
 @dataclass(frozen=True)
@@ -655,7 +670,7 @@ def key_figures(figures: Mapping[str, object], *, currency: str | None = None, t
         kind = kinds.get(key)
         if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], str):
             v, kind = v
-        kind = kind or column_kind(key, None if isinstance(v, str) else pd.Series([v], dtype=object).infer_objects())
+        kind = kind or _scalar_kind(key, v[0] if isinstance(v, tuple) else v)
         fmt = _formatter(kind, cur, compact) if kind != "text" else str
         if isinstance(v, tuple):
             text = " to ".join(fmt(x) for x in v)

@@ -245,3 +245,44 @@ def test_no_matplotlib_on_import():
            "print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.browser
+def test_long_table_sorts_and_filters_in_chromium(tmp_path):
+    """The sort/filter script on a plain page (checked in Voila 0.5 too: see the module docstring)."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    chromium = os.environ.get("KAMLAB_CHROMIUM", "/usr/bin/chromium")
+    if not (Path(chromium).exists() or shutil.which(chromium)):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Chromium at {chromium}")
+        pytest.skip(f"Chromium is not at {chromium}")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    df = pd.DataFrame({"account_id": [f"A{i:03d}" for i in range(40)],
+                       "net_margin": [(-1) ** i * i * 1234.5 for i in range(40)]})
+    df.loc[5, "net_margin"] = NAN
+    page_file = tmp_path / "t.html"
+    page_file.write_text("<html><body>" + fmt.report_table(df, currency="EUR", totals=True)._repr_html_()
+                         + "</body></html>", encoding="utf-8")
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=args, headless=True)
+        try:
+            pg = browser.new_page()
+            pg.goto(page_file.as_uri())
+            rows = pg.locator("table.kamlab-report tbody tr")
+            head = pg.locator("table.kamlab-report thead th").nth(1)
+            head.click()                                                  # ascending
+            assert rows.first.inner_text().startswith("A039")           # -48,146 EUR, the most negative
+            assert rows.nth(39).inner_text().startswith("A005")         # missing value last
+            assert rows.nth(40).inner_text().startswith("Total")        # totals stay at the bottom
+            head.click()                                                  # descending
+            assert rows.first.inner_text().startswith("A038")
+            pg.locator("input.kamlab-find").fill("A01")
+            visible = pg.locator("table.kamlab-report tbody tr:visible")
+            assert visible.count() == 10
+        finally:
+            browser.close()
