@@ -42,13 +42,14 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "NOT_AVAILABLE", "PRESENTER_SCALE", "LABELS", "money", "percent", "points", "number",
+__all__ = ["MISSING", "NOT_AVAILABLE", "PRESENTER_SCALE", "RATIO_LIMIT", "LABELS", "money", "percent", "points", "number",
            "label", "column_kind", "report_table", "report_series", "key_figures", "ReportTable",
            "KeyFigures", "money_formatter", "percent_formatter", "figure_size"]
 
 MISSING = "\u2013"        # en dash: a value that is missing (NaN, None)
 NOT_AVAILABLE = "n/a"     # a value that cannot exist: a ratio over nothing (inf)
 PRESENTER_SCALE = 1.5     # presenter mode multiplies chart sizes and fonts by this (seaborn's talk/notebook)
+RATIO_LIMIT = 1e4         # a fraction beyond +-1,000,000% is a division by next to nothing: `percent` says n/a
 
 _SYMBOLS = {"EUR": "\u20ac", "GBP": "\u00a3", "USD": "$", "JPY": "\u00a5", "INR": "\u20b9"}
 _UNITS = ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k"))
@@ -144,25 +145,23 @@ def money(x, currency: str = "", *, compact: bool = False, parens: bool = False,
 def percent(x, *, digits: int = 1, signed: bool = False) -> str:
     """A fraction as a percent: 0.1234 -> '12.3%'.
 
-    From 1,000% up the decimals go (``1,250%``), from 1,000,000% up the number turns compact
-    (``2.5M%``); -0.0% reads 0.0%. An infinite or missing ratio reads ``n/a``.
+    From 1,000% up the decimals go (``1,250%``); -0.0% reads 0.0%. An infinite or missing ratio reads
+    ``n/a``, and so does one beyond a million percent (`RATIO_LIMIT`): that is a division by next to
+    nothing, such as the float residue of a quarter whose sales and returns net to zero.
 
     Examples
     --------
     >>> percent(0.1234), percent(3), percent(12.5), percent(-0.00001), percent(0.5, digits=0)
     ('12.3%', '300.0%', '1,250%', '0.0%', '50%')
-    >>> percent(float("inf")), percent(float("nan")), percent(0.021, signed=True), percent(25000)
-    ('n/a', 'n/a', '+2.1%', '2.5M%')
+    >>> percent(float("inf")), percent(float("nan")), percent(0.021, signed=True), percent(-2.9e15)
+    ('n/a', 'n/a', '+2.1%', 'n/a')
     """
     v = _value(x)
-    if v is None or math.isinf(v):
+    if v is None or not abs(v) < RATIO_LIMIT:
         return NOT_AVAILABLE
     p = v * 100
     a = abs(p)
-    if a >= 1e6:
-        text = _compact(a)
-    else:
-        text = f"{a:,.{digits if a < 1000 else 0}f}"
+    text = f"{a:,.{digits if a < 1000 else 0}f}"
     negative = p < 0 and text.strip("0.,") != ""
     sign = "-" if negative else ("+" if signed and p > 0 and text.strip("0.,") != "" else "")
     return f"{sign}{text}%"
@@ -220,7 +219,8 @@ LABELS: dict[str, str] = {
     "order_processing": "Order processing", "sales_visit": "Sales visits", "travel": "Travel",
     "support_ticket": "Support tickets", "engineering_hours": "Engineering hours",
     "customization": "Customisation", "rush_handling": "Rush handling", "return_handling": "Return handling",
-    "dedicated_team": "Dedicated team", "cost_to_serve": "Cost to serve", "net_margin": "Net margin",
+    "dedicated_team": "Dedicated team", "credit_check": "Credit checks",
+    "fees_and_commissions": "Fees and commissions", "cost_to_serve": "Cost to serve", "net_margin": "Net margin",
     "net_margin_pct": "Net margin, % of revenue", "revenue_rank": "Revenue rank",
     "profit_rank": "Profit rank",
     # price waterfall and pocket price band
@@ -286,7 +286,8 @@ _PERCENT = {"gross_margin_pct", "net_margin_pct", "fraction_of_list", "pocket_of
 _MONEY = {"list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight", "terms_cost",
           "pocket_revenue", "cogs", "gross_margin", "order_processing", "sales_visit", "travel",
           "support_ticket", "engineering_hours", "customization", "rush_handling", "return_handling",
-          "dedicated_team", "cost_to_serve", "net_margin", "amount", "per_unit", "profit", "revenue",
+          "dedicated_team", "credit_check", "fees_and_commissions", "cost_to_serve", "net_margin", "amount",
+          "per_unit", "profit", "revenue",
           "avg_order_value", "potential", "cost", "value", "pay_revenue", "pay_margin", "difference",
           "risk_adjusted_margin", "sales", "wallet", "headroom", "weighted_headroom", "p0", "p1", "price",
           "volume", "mix", "total", "supplier_npv", "customer_npv", "variable", "fixed_avoidable",
@@ -736,6 +737,8 @@ def _make_formatter(currency: str, percent_scale: bool, digits: int | None):
             if percent_scale and digits is not None:
                 d = max(d, digits)
             v = (x * 100 if percent_scale else x) / unit
+            if v == 0:
+                return "0%" if percent_scale else _with_currency("0", False, currency, False)
             text = f"{abs(v):,.{d}f}"
             sign = "-" if v < 0 and text.strip("0.,") != "" else ""
             if percent_scale:
@@ -783,7 +786,7 @@ def percent_formatter(digits: int = 0):
     >>> ax.yaxis.set_major_formatter(percent_formatter())
     >>> fig.canvas.draw()
     >>> [t.get_text() for t in ax.get_yticklabels()][1:4]
-    ['0.00000%', '0.00025%', '0.00050%']
+    ['0%', '0.00025%', '0.00050%']
     >>> plt.close(fig)
     """
     return _make_formatter("", True, digits)

@@ -50,7 +50,7 @@ def test_money(value, kwargs, expected):
 @pytest.mark.parametrize("value, kwargs, expected", [
     (0.1234, {}, "12.3%"), (3, {}, "300.0%"), (12.5, {}, "1,250%"), (-11.566, {}, "-1,157%"),
     (0.5, {"digits": 0}, "50%"), (-0.00001, {}, "0.0%"), (0.00001, {"digits": 3}, "0.001%"),
-    (25000, {}, "2.5M%"), (1e15, {}, "100,000tn%"), (INF, {}, "n/a"), (-INF, {}, "n/a"), (NAN, {}, "n/a"),
+    (9999, {}, "999,900%"), (25000, {}, "n/a"), (-2.9e15, {}, "n/a"), (INF, {}, "n/a"), (-INF, {}, "n/a"), (NAN, {}, "n/a"),
     (None, {}, "n/a"), (0.021, {"signed": True}, "+2.1%"), (0, {"signed": True}, "0.0%"),
 ])
 def test_percent(value, kwargs, expected):
@@ -100,6 +100,14 @@ def test_every_column_of_the_package_has_a_label_and_a_kind():
     for n in names:
         assert "_" not in fmt.label(n) and fmt.label(n) != n, n
         assert fmt.column_kind(n) in ("money", "percent", "count", "number", "text", "date")
+
+
+def test_every_activity_is_money_with_a_label():
+    """The activities of the case company and of an import are cost columns of the account P&L."""
+    from kamlab import importer, synth
+
+    names = [*synth.ACTIVITIES, *(a[0] for a in importer.ACTIVITY_RATES)]
+    assert [n for n in names if n not in fmt.LABELS or fmt.column_kind(n) != "money"] == []
 
 
 def test_column_kinds():
@@ -203,7 +211,7 @@ def test_money_ticks_never_repeat(values):
 
 
 def test_money_ticks_use_the_units_of_the_axis():
-    assert _ticks([0, 8.2e6], fmt.money_formatter())[:3] == ["0M", "2M", "4M"]
+    assert _ticks([0, 8.2e6], fmt.money_formatter())[:3] == ["0", "2M", "4M"]
     assert _ticks([2.4125e6, 2.4275e6], fmt.money_formatter("GBP"))[:2] == ["2.412M GBP", "2.414M GBP"]
 
 

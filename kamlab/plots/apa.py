@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from kamlab import format as fmt
-from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
+from kamlab.plots.style import PALETTE, axis_label, clip_ratio_axis, get_ax, money, money_axis, percent, percent_axis
 
 __all__ = ["plot_account_pnl", "plot_waterfall", "plot_whale_curve", "plot_pocket_price_band",
            "plot_cost_to_serve_breakdown", "plot_cost_to_serve_matrix", "plot_relationship_cashflow"]
@@ -230,6 +230,7 @@ def plot_cost_to_serve_matrix(matrix, *, ax: Axes | None = None, label: int = 5,
     """
     ax = get_ax(ax)
     t = matrix.table
+    clip_ratio_axis(ax, t["cost_to_serve_pct"], t.index.astype(str), which="x", limit=2.0)
     rev = t["invoice_revenue"].clip(lower=0).to_numpy(dtype=float)
     size = 40 + 800 * rev / rev.max() if rev.max() > 0 else 60
     ax.scatter(t["cost_to_serve_pct"], t["price_realisation"], s=size,

@@ -15,7 +15,7 @@ from kamlab import format as fmt
 from kamlab.apa import Waterfall
 from kamlab.plots.apa import plot_waterfall
 from kamlab.plots.growth import _bridge, plot_cross_sell, plot_jbp
-from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
+from kamlab.plots.style import PALETTE, axis_label, clip_ratio_axis, get_ax, money, money_axis, percent_axis
 
 __all__ = ["plot_simulation", "plot_stranded_costs", "plot_margin_trend", "plot_violations", "figure_img",
            "plan_charts", "plan_page"]
@@ -121,30 +121,12 @@ def plot_margin_trend(dashboard, *, ax: Axes | None = None, accounts=None, top: 
         ax.plot(x, row, marker="o", label=str(acc))
     ax.set_xticks(x, [str(c) for c in m.columns], rotation=45, ha="right")
     ax.axhline(0, color=PALETTE["neutral"], lw=1)
-    _clip_ratio_axis(ax, values, [str(c) for c in m.columns])
+    clip_ratio_axis(ax, values, [[f"{acc} in {c}" for c in m.columns] for acc in accounts])
     percent_axis(ax.yaxis)
     ax.set_ylabel("net margin %")
     ax.legend(loc="best", fontsize="small")
     ax.set_title(title or "Net margin % by period: the steepest fallers", y=1.0)  # fixed y: no auto-placement
     return ax
-
-
-def _clip_ratio_axis(ax: Axes, values: np.ndarray, periods: list[str], *, limit: float = 1.0) -> None:
-    """Keep a ratio axis within +-`limit` around the data when a few points lie far outside it."""
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return
-    inside = finite[np.abs(finite) <= limit]
-    if inside.size == finite.size or inside.size == 0:
-        return
-    lo, hi = min(float(inside.min()), 0.0), max(float(inside.max()), 0.0)
-    pad = 0.1 * (hi - lo or 1.0)
-    ax.set_ylim(lo - pad, hi + pad)
-    off = [(periods[j], v) for j, v in zip(np.nonzero(np.isfinite(values) & (np.abs(values) > limit))[1],
-                                             values[np.isfinite(values) & (np.abs(values) > limit)])]
-    shown = ", ".join(f"{p} {percent(v, 0)}" for p, v in off[:3]) + (" ..." if len(off) > 3 else "")
-    ax.text(0.01, 0.01, f"off the scale: {shown}", transform=ax.transAxes, fontsize="small", va="bottom",
-            color=PALETTE["neutral"])
 
 
 def plot_violations(violations: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,

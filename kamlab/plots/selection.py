@@ -103,16 +103,20 @@ def plot_critical_weights(changes: pd.DataFrame, *, ax: Axes | None = None) -> A
     return ax
 
 
-def plot_portfolio_matrix(matrix: pd.DataFrame, *, split: float = 5.0, annotate: bool = True,
+def plot_portfolio_matrix(matrix: pd.DataFrame, *, split: float = 5.0, annotate: bool | int = True,
                           ax: Axes | None = None) -> Axes:
     """Accounts on attractiveness vs the supplier's relative strength, coloured by posture, with the
-    four quadrants named (McDonald, Millman & Rogers)."""
+    four quadrants named (McDonald, Millman & Rogers).
+
+    `annotate`: name every account (True; at most the 15 most attractive when there are more than 30,
+    as on an imported export of thousands of customers), none (False), or the n most attractive."""
     ax = get_ax(ax)
+    n_names = (len(matrix) if len(matrix) <= 30 else 15) if annotate is True else int(annotate)
     for posture, grp in matrix.groupby("posture"):
         ax.scatter(grp["strength"], grp["attractiveness"], s=60, color=_POSTURE_COLOURS.get(posture),
                    label=posture, alpha=0.85, edgecolor="white")
-    if annotate:
-        for acc, row in matrix.iterrows():
+    if n_names:
+        for acc, row in matrix.nlargest(n_names, "attractiveness").iterrows():
             ax.annotate(str(acc), (row["strength"], row["attractiveness"]), xytext=(3, 3),
                         textcoords="offset points", fontsize="x-small")
     ax.axvline(split, color=PALETTE["muted"], ls="--")
@@ -126,5 +130,6 @@ def plot_portfolio_matrix(matrix: pd.DataFrame, *, split: float = 5.0, annotate:
     ax.set_xlabel("our relative strength in the account (0-10)")
     ax.set_ylabel("account attractiveness (0-10)")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
-    ax.set_title("Key account portfolio")
+    named = f" ({n_names} most attractive of {len(matrix):,} named)" if 0 < n_names < len(matrix) else ""
+    ax.set_title(f"Key account portfolio{named}")
     return ax

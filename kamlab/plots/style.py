@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 # Voila page pays for every module its kernel loads.
 
 __all__ = ["set_style", "font_scale", "money", "percent", "money_axis", "percent_axis", "get_ax", "PALETTE",
-           "DPI", "subplots", "axis_label"]
+           "DPI", "subplots", "axis_label", "clip_ratio_axis"]
 
 PALETTE = {"gain": "#2e7d32", "loss": "#c62828", "neutral": "#546e7a", "accent": "#1565c0",
            "muted": "#b0bec5"}
@@ -142,6 +142,56 @@ def percent_axis(axis, decimals: int = 0) -> None:
     from kamlab.format import percent_formatter
 
     axis.set_major_formatter(percent_formatter(decimals))
+
+
+def clip_ratio_axis(ax: Axes, values, names, *, which: str = "y", limit: float = 1.0) -> list[str]:
+    """Keep an axis of ratios readable when a few values lie far beyond +-`limit` (a fraction).
+
+    Real exports have accounts or periods with next to no revenue, whose margins or cost-to-serve
+    ratios run to thousands of percent and flatten every other point into a line at zero. When some
+    values are within the limit and some beyond, the axis spans the ones within (and zero), and a note
+    in the corner names up to three that are off the scale, so nothing is hidden silently.
+
+    Parameters
+    ----------
+    values, names : array-likes of the same shape
+        The plotted ratios and the label of each (a period, an account).
+
+    Returns
+    -------
+    list of str
+        The names of the values off the scale.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1, 2], [0.1, 0.12, -11.566])
+    >>> clip_ratio_axis(ax, [0.1, 0.12, -11.566], ["Q1", "Q2", "Q3"])
+    ['Q3']
+    >>> ax.texts[0].get_text(), bool(ax.get_ylim()[0] > -1)
+    ('off the scale: Q3 -1,157%', True)
+    >>> plt.close(fig)
+    """
+    import numpy as np
+
+    v = np.asarray(values, dtype=float).ravel()
+    n = np.asarray(names, dtype=object).ravel()
+    finite = np.isfinite(v)
+    off = finite & (np.abs(v) > limit)
+    inside = v[finite & ~off]
+    if not off.any() or inside.size == 0:
+        return []
+    lo, hi = min(float(inside.min()), 0.0), max(float(inside.max()), 0.0)
+    pad = 0.1 * (hi - lo or 1.0)
+    (ax.set_ylim if which == "y" else ax.set_xlim)(lo - pad, hi + pad)
+    shown = [f"{name} {percent(x, 0) if percent(x, 0) != 'n/a' else '(no revenue)'}"
+             for name, x in zip(n[off][:3], v[off][:3])]
+    more = f" and {int(off.sum()) - 3} more" if off.sum() > 3 else ""
+    ax.text(0.5, 0.99, "off the scale: " + ", ".join(shown) + more, transform=ax.transAxes,
+            fontsize="small", ha="center", va="top", color=PALETTE["neutral"],
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+    return [str(x) for x in n[off]]
 
 
 def get_ax(ax: Axes | None) -> Axes:
