@@ -1,6 +1,7 @@
 """kamlab.plots.style and every plot's text: finance formats, currency, presenter sizes from the first render."""
 from __future__ import annotations
 
+import io
 import re
 
 import matplotlib as mpl
@@ -171,6 +172,11 @@ def test_every_plot_returns_its_axes_and_reads_as_finance(cases, name):
     bad = [t for t in texts if BAD_TEXT.search(t)]
     assert bad == [], bad
     assert _repeated_ticks(ax) == []
+    # as the inline backend shows it (PNG, bbox_inches="tight"): >= 80% of a 1920 px screen's content
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    width = int.from_bytes(buf.getvalue()[16:20], "big")          # the PNG header's IHDR width
+    assert width >= 0.8 * 1840, width
     plt.close(fig)
 
 

@@ -65,6 +65,11 @@ def set_style(*, presenter: bool = False) -> None:
         "font.size": _FONT_PT * scale, "axes.titlesize": 12 * scale, "axes.labelsize": 11 * scale,
         "xtick.labelsize": 10 * scale, "ytick.labelsize": 10 * scale, "legend.fontsize": 10 * scale,
         "lines.linewidth": 1.5 * scale, "lines.markersize": 6 * scale,
+        # narrow figure margins: the inline backend saves with bbox_inches="tight", which adds the room
+        # the tick labels need and crops the rest; matplotlib's default margins (left 0.125, right 0.9)
+        # cost a fifth of the width, so a presenter chart came out at 1,300 px instead of 1,500+
+        "figure.subplot.left": 0.07, "figure.subplot.right": 0.98, "figure.subplot.top": 0.91,
+        "figure.subplot.bottom": 0.11,
     })
 
 
