@@ -44,7 +44,8 @@ import pandas as pd
 
 __all__ = ["MISSING", "NOT_AVAILABLE", "PRESENTER_SCALE", "RATIO_LIMIT", "LABELS", "money", "percent", "points", "number",
            "label", "column_kind", "report_table", "report_series", "key_figures", "ReportTable",
-           "KeyFigures", "money_formatter", "percent_formatter", "figure_size"]
+           "KeyFigures", "money_formatter", "percent_formatter", "figure_size", "EXCEL_FORMATS", "excel_format",
+           "TOTAL_RATIOS", "FIGURE_SIZES"]
 
 MISSING = "\u2013"        # en dash: a value that is missing (NaN, None)
 NOT_AVAILABLE = "n/a"     # a value that cannot exist: a ratio over nothing (inf)
@@ -340,6 +341,21 @@ def column_kind(name, values: pd.Series | None = None) -> str:
     return "text"
 
 
+#: Excel number formats by column kind, for the exports (openpyxl's ``cell.number_format``).
+EXCEL_FORMATS = {"money": "#,##0;-#,##0", "percent": "0.0%", "count": "#,##0", "number": "#,##0.00"}
+
+
+def excel_format(name, values: pd.Series | None = None) -> str | None:
+    """The Excel number format of a column, the same rules as the HTML tables (`column_kind`).
+
+    Examples
+    --------
+    >>> excel_format("net_margin"), excel_format("net_margin_pct"), excel_format("name")
+    ('#,##0;-#,##0', '0.0%', None)
+    """
+    return EXCEL_FORMATS.get(column_kind(name, values))
+
+
 def label(name) -> str:
     """The readable label of a column or index name: `LABELS`, else a humanised form.
 
@@ -448,6 +464,7 @@ class ReportTable:
     compact: bool = False
     uid: str = field(default="", compare=False)
     header: bool = True
+    note: str | None = None
 
     def headers(self) -> dict:
         """Column name -> the header shown (`label`, made unique: two names may read the same)."""
@@ -488,6 +505,8 @@ class ReportTable:
             out += (f'<input class="kamlab-find" id="{self.uid}-find" type="search" placeholder="Filter rows" '
                     f'aria-label="Filter rows of {html.escape(self.title or "the table")}">')
         out += self._table_html()
+        if self.note:
+            out += f'<div class="kamlab-note" style="font-size:0.9em;color:#546e7a">{html.escape(self.note)}</div>'
         if self.sortable:
             out += f"<script>{_SORT_JS % {'table': f'T_{self.uid}', 'find': f'{self.uid}-find'}}</script>"
         return f'<div class="kamlab-report-wrap" style="overflow-x:auto">{out}</div>'
@@ -555,7 +574,8 @@ def _totals_row(df: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
 
 def report_table(df, *, currency: str | None = None, money: Iterable[str] = (), percents: Iterable[str] = (),
                  counts: Iterable[str] = (), title: str | None = None, sortable: bool | None = None,
-                 index: bool = False, totals: bool = False, compact: bool = False) -> ReportTable:
+                 index: bool = False, totals: bool = False, compact: bool = False,
+                 max_rows: int | None = None) -> ReportTable:
     """A DataFrame as a finance report table: readable headers, formatted numbers, nothing cut off.
 
     Parameters
@@ -578,6 +598,9 @@ def report_table(df, *, currency: str | None = None, money: Iterable[str] = (), 
         Add a totals row: sums of money and counts, ratios of the sums for known ratio columns.
     compact : bool
         Money in k/M/bn (for a wide table on a small screen).
+    max_rows : int, optional
+        Show only the first `max_rows` rows (sort the frame first) and say so under the table; the
+        totals row still adds up every row. By default every row is shown.
 
     Examples
     --------
@@ -595,12 +618,17 @@ def report_table(df, *, currency: str | None = None, money: Iterable[str] = (), 
     data = _prepare(df, index)
     forced = {**{c: "money" for c in money}, **{c: "percent" for c in percents}, **{c: "count" for c in counts}}
     kinds = {c: forced.get(c) or column_kind(c, data[c]) for c in data.columns}
-    if totals:
+    note = None
+    if max_rows is not None and len(data) > max_rows:
+        note = f"The first {max_rows:,} of {len(data):,} rows" + (" (the total adds up all of them)." if totals else ".")
+        shown = data.head(max_rows)
+        data = _totals_row(data, kinds).iloc[[*range(max_rows), len(data)]] if totals else shown
+    elif totals:
         data = _totals_row(data, kinds)
     if sortable is None:
         sortable = len(data) > _SORTABLE_ROWS
     return ReportTable(data=data, kinds=kinds, currency=currency or "", title=title, sortable=bool(sortable),
-                       totals=totals, index=index, compact=compact, uid=f"kamlab{_RUN}t{next(_counter)}")
+                       totals=totals, index=index, compact=compact, uid=f"kamlab{_RUN}t{next(_counter)}", note=note)
 
 
 def report_series(s: pd.Series | Mapping, *, currency: str | None = None, title: str | None = None,

@@ -172,6 +172,15 @@ def test_long_tables_are_sortable_and_filterable(n):
     assert h.count('class="kamlab-num"') + h.count("kamlab-num\"") >= n * 4 or "kamlab-num" in h
 
 
+def test_report_table_max_rows_says_what_it_shows():
+    df = _pnl_like(100)
+    t = fmt.report_table(df, max_rows=10, totals=True)
+    h = t.to_html()
+    assert h.count("<tr") == 1 + 10 + 1 and "The first 10 of 100 rows (the total adds up all of them)." in h
+    assert t.data.iloc[-1]["invoice_revenue"] == pytest.approx(df["invoice_revenue"].sum())
+    assert "The first" not in fmt.report_table(df, max_rows=100).to_html()
+
+
 def test_report_series_and_key_figures():
     s = pd.Series({"invoice_revenue": 86.66e6, "net_margin": -1.2e6, "net_margin_pct": -0.0138, "accounts": 60})
     h = fmt.report_series(s, currency="EUR").to_html()
