@@ -518,8 +518,12 @@ class ReportTable:
         every table when the scenario changes."""
         heads = self.headers()
         cls = {c: "kamlab-num" if k in (*_NUMERIC, "shown") else "kamlab-text" for c, k in self.kinds.items()}
-        cols = [[f'<td class="{cls[c]}">{v}</td>' for v in _cells(self.data[c], k, self.currency, self.compact)]
-                for c, k in self.kinds.items()]
+        cols = []
+        for c, k in self.kinds.items():
+            texts = _cells(self.data[c], k, self.currency, self.compact)
+            if self.totals and texts and texts[-1] == MISSING:
+                texts[-1] = ""                       # a rank or a name has no total: an empty cell, not a dash
+            cols.append([f'<td class="{cls[c]}">{v}</td>' for v in texts])
         index = ([f'<th class="row_heading">{html.escape(label(i) if isinstance(i, str) else str(i))}</th>'
                   for i in self.data.index] if self.index else [""] * len(self.data))
         rows = [f"<tr>{i}{''.join(cells)}</tr>" for i, cells in zip(index, zip(*cols))]

@@ -138,6 +138,7 @@ def test_report_table_reads_as_a_finance_report():
     assert ">Account<" in h and "Net margin, % of revenue" in h and "account_id" not in h
     assert "Account P&amp;L" in h
     assert 'class="kamlab-total"' in h and ">Total<" in h
+    assert h.split('class="kamlab-total"')[1].split("</tr>")[0].count("–") == 0   # no dash for a rank total
     assert "<th class=\"blank" not in h and "row_heading" not in h   # no index column
     assert t.sortable is False and "<script>" not in h
 
