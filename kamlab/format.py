@@ -283,7 +283,9 @@ LABELS: dict[str, str] = {
 _PERCENT = {"gross_margin_pct", "net_margin_pct", "fraction_of_list", "pocket_of_list", "cum_share",
             "cum_profit_pct", "cost_to_serve_pct", "cost_to_serve_share", "share_of_wallet", "growth",
             "churn_risk", "share", "margin_pct", "last_margin_pct", "rate", "irr", "utilization",
-            "price_realisation", "weight", "latest", "slope"}
+            "price_realisation", "weight", "latest", "slope", "in PROFIT_AND_POTENTIAL"}
+#: Columns whose values are themselves column names (a criterion, a measure): shown through `label`.
+NAME_COLUMNS = {"criterion", "measure", "column", "feature", "metric"}
 _MONEY = {"list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight", "terms_cost",
           "pocket_revenue", "cogs", "gross_margin", "order_processing", "sales_visit", "travel",
           "support_ticket", "engineering_hours", "customization", "rush_handling", "return_handling",
@@ -394,7 +396,17 @@ def _formatter(kind: str, currency: str, compact: bool):
         return number
     if kind == "date":
         return lambda v: MISSING if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
-    return lambda v: MISSING if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+    return _text
+
+
+def _text(v) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d") if v == v.normalize() else v.strftime("%Y-%m-%d %H:%M")
+    return str(v)
 
 
 def _scalar_kind(name, v) -> str:
@@ -520,7 +532,9 @@ class ReportTable:
         cls = {c: "kamlab-num" if k in (*_NUMERIC, "shown") else "kamlab-text" for c, k in self.kinds.items()}
         cols = []
         for c, k in self.kinds.items():
-            texts = _cells(self.data[c], k, self.currency, self.compact)
+            values = self.data[c].map(lambda v: label(v) if isinstance(v, str) else v) if c in NAME_COLUMNS \
+                else self.data[c]
+            texts = _cells(values, k, self.currency, self.compact)
             if self.totals and texts and texts[-1] == MISSING:
                 texts[-1] = ""                       # a rank or a name has no total: an empty cell, not a dash
             cols.append([f'<td class="{cls[c]}">{v}</td>' for v in texts])

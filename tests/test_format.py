@@ -173,6 +173,14 @@ def test_long_tables_are_sortable_and_filterable(n):
     assert h.count('class="kamlab-num"') + h.count("kamlab-num\"") >= n * 4 or "kamlab-num" in h
 
 
+def test_report_table_shows_criteria_by_their_labels_and_flags_as_yes_no():
+    from kamlab import selection
+
+    h = fmt.report_table(selection.criteria_table()).to_html()
+    assert ">Average order value<" in h and ">avg_order_value<" not in h and ">yes<" in h and ">30.0%<" in h
+    assert ">True<" not in h and "PROFIT_AND_POTENTIAL" not in h
+
+
 def test_report_table_max_rows_says_what_it_shows():
     df = _pnl_like(100)
     t = fmt.report_table(df, max_rows=10, totals=True)
