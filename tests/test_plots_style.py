@@ -216,3 +216,41 @@ def test_money_ticks_on_online_retail_like_ranges(lo, hi):
     assert _repeated_ticks(ax) == []
     assert not [t for t in _drawn_text(ax) if BAD_TEXT.search(t)]
     plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def retail(shared_data):
+    """The UCI Online Retail export (541,909 lines, 4,363 customers, GBP), imported once."""
+    from kamlab import importer
+
+    columns = {"account_id": "CustomerID", "order_id": "InvoiceNo", "invoice_date": "InvoiceDate",
+               "product_id": "StockCode", "quantity": "Quantity", "invoice_price": "UnitPrice",
+               "product_name": "Description", "country": "Country"}
+    return importer.from_order_lines(shared_data / "online_retail" / "online_retail.csv.gz", columns,
+                                     currency="GBP").dataset
+
+
+@pytest.mark.slow
+def test_every_plot_reads_sensibly_on_online_retail(retail):
+    """Real data: near-zero quarters, returns, thousands of customers. Every chart keeps distinct ticks,
+    finance text, a readable ratio scale, and draws in a few seconds at most."""
+    import time
+
+    style.set_style(presenter=True)
+    slow, bad = {}, {}
+    for name, draw in _cases(retail).items():
+        fig, ax = style.subplots()
+        start = time.perf_counter()
+        assert draw(ax) is ax
+        texts = _drawn_text(ax)
+        took = time.perf_counter() - start
+        if took > 15:                       # the portfolio matrix named all 4,363 accounts: 42 s
+            slow[name] = round(took, 1)
+        found = [t for t in texts if BAD_TEXT.search(t)] + _repeated_ticks(ax)
+        if found:
+            bad[name] = found
+        if name in ("margin_trend", "cost_to_serve_matrix"):
+            lo, hi = ax.get_ylim() if name == "margin_trend" else ax.get_xlim()
+            assert -5 < lo and hi < 5, (name, lo, hi)           # ratios, not 1e15 %
+        plt.close(fig)
+    assert bad == {} and slow == {}
