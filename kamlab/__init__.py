@@ -17,6 +17,7 @@ _SUBMODULES = (
     "schema", "data", "importer", "synth",                      # data
     "apa", "selection", "value", "allocation", "negotiation",    # domain maths
     "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export", "pricing",
-    "plots", "widgets", "grading", "cli", "course",                       # presentation and tools
+    "format",                                                    # money, percent, labels, report tables
+    "plots", "widgets", "grading", "cli", "course",              # presentation and tools
 )
 __getattr__, __dir__, __all__ = attach(__name__, submodules=_SUBMODULES)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from kamlab import format as fmt
 from kamlab.plots.style import PALETTE, get_ax, percent_axis
 
 __all__ = ["plot_scores", "plot_ranking_comparison", "plot_rank_stability", "plot_critical_weights",
@@ -33,7 +34,7 @@ def plot_scores(scored: pd.DataFrame, *, weights: dict | None = None, top_n: int
         colours = matplotlib.colormaps["tab20"].colors
         for k, (crit, wt) in enumerate(w[w > 0].items()):
             part = top[f"pts_{crit}"].to_numpy() * wt
-            ax.barh(y, part, left=left, color=colours[k % 20], label=crit.replace("_", " "))
+            ax.barh(y, part, left=left, color=colours[k % 20], label=fmt.label(crit))
             left += part
         ax.legend(loc="lower right", fontsize="small", frameon=True)
     else:
@@ -96,22 +97,26 @@ def plot_critical_weights(changes: pd.DataFrame, *, ax: Axes | None = None) -> A
     y = np.arange(len(changes))[::-1]
     ax.barh(y, d, color=colours)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [str(c).replace("_", " ") for c in changes.index])
+    ax.set_yticks(y, [fmt.label(c) for c in changes.index])
     ax.set_xlabel("change of the weight that makes them tie")
     ax.set_title("Critical weight changes (Triantaphyllou & Sanchez)")
     return ax
 
 
-def plot_portfolio_matrix(matrix: pd.DataFrame, *, split: float = 5.0, annotate: bool = True,
+def plot_portfolio_matrix(matrix: pd.DataFrame, *, split: float = 5.0, annotate: bool | int = True,
                           ax: Axes | None = None) -> Axes:
     """Accounts on attractiveness vs the supplier's relative strength, coloured by posture, with the
-    four quadrants named (McDonald, Millman & Rogers)."""
+    four quadrants named (McDonald, Millman & Rogers).
+
+    `annotate`: name every account (True; at most the 15 most attractive when there are more than 30,
+    as on an imported export of thousands of customers), none (False), or the n most attractive."""
     ax = get_ax(ax)
+    n_names = (len(matrix) if len(matrix) <= 30 else 15) if annotate is True else int(annotate)
     for posture, grp in matrix.groupby("posture"):
         ax.scatter(grp["strength"], grp["attractiveness"], s=60, color=_POSTURE_COLOURS.get(posture),
                    label=posture, alpha=0.85, edgecolor="white")
-    if annotate:
-        for acc, row in matrix.iterrows():
+    if n_names:
+        for acc, row in matrix.nlargest(n_names, "attractiveness").iterrows():
             ax.annotate(str(acc), (row["strength"], row["attractiveness"]), xytext=(3, 3),
                         textcoords="offset points", fontsize="x-small")
     ax.axvline(split, color=PALETTE["muted"], ls="--")
@@ -125,5 +130,6 @@ def plot_portfolio_matrix(matrix: pd.DataFrame, *, split: float = 5.0, annotate:
     ax.set_xlabel("our relative strength in the account (0-10)")
     ax.set_ylabel("account attractiveness (0-10)")
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
-    ax.set_title("Key account portfolio")
+    named = f" ({n_names} most attractive of {len(matrix):,} named)" if 0 < n_names < len(matrix) else ""
+    ax.set_title(f"Key account portfolio{named}")
     return ax
