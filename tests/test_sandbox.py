@@ -315,7 +315,8 @@ def test_writing_outside_the_scratch_folder(attacked):
                          SOLUTION.parent / f"_pwned_{TOKEN}.ipynb", Path.home() / f"_pwned_{TOKEN}") if p.exists()]
     assert pwned == []
     assert {p: p.stat().st_mtime for p in attacked["mtimes"]} == attacked["mtimes"]
-    assert not (attacked["out"] / "manual_scores.csv").exists()
+    manual = attacked["out"] / "manual_scores.csv"  # the grader's own empty template, nothing else
+    assert "writes_outside,q2_top3,3" not in manual.read_text() and "honest,w1_advice,," in manual.read_text()
 
 
 def test_seeing_or_signalling_other_processes(attacked):
