@@ -198,17 +198,19 @@ q2_top3 = deep_list
 
 MEMORY = r'''
 import os, time
-children = []
-for _ in range(3):
-    pid = os.fork()
-    if pid == 0:
-        block = bytearray(900 * 1024 * 1024)
-        for i in range(0, len(block), 4096):
-            block[i] = 1
+for _ in range(6):  # each child stays under the per-process limit; together they are far above the tree's
+    if os.fork() == 0:
+        blocks = []
+        try:
+            for _ in range(12):
+                blocks.append(bytearray(50 * 1024 * 1024))
+                for i in range(0, len(blocks[-1]), 4096):
+                    blocks[-1][i] = 1
+        except MemoryError:
+            pass
         time.sleep(60)
         os._exit(0)
-    children.append(pid)
-time.sleep(60)
+time.sleep(15)
 '''
 
 FORK = r'''
