@@ -259,7 +259,10 @@ def main(argv=None) -> int:
 def _read_channel(stream, sink: list, state: dict) -> None:
     """Read the worker's records up to MAX_CHANNEL_BYTES (then drain and drop the rest)."""
     total = 0
-    for line in stream:
+    while True:
+        line = stream.readline(MAX_ANSWERS_BYTES + 65536)  # bounded even without a newline
+        if not line:
+            break
         total += len(line)
         if total > MAX_CHANNEL_BYTES:
             state["overflow"] = True
