@@ -415,10 +415,15 @@ def _run(cmd, cwd, env, job: dict, limits: Limits, start: float) -> Execution:
     return _outcome(events, answers, proc.returncode, timed_out, out_of_memory, limits, state, start)
 
 
+def _printable(text, limit: int = 300) -> str:
+    """Text from the sandbox made safe to print and show: no control characters (terminal escapes)."""
+    return "".join(c if c.isprintable() else "?" for c in str(text)[:limit])
+
+
 def _outcome(events, answers, exitcode, timed_out, out_of_memory, limits, state, start) -> Execution:
     kinds = {e.get("event") for e in events}
     dead = next((_int(e.get("cell")) for e in events if e.get("event") == "dead"), None)
-    invalid = next((str(e.get("message", ""))[:300] for e in events if e.get("event") == "invalid"), None)
+    invalid = next((_printable(e.get("message", "")) for e in events if e.get("event") == "invalid"), None)
     if invalid is not None:
         status, detail = "invalid notebook", invalid
     elif out_of_memory:
@@ -440,7 +445,7 @@ def _outcome(events, answers, exitcode, timed_out, out_of_memory, limits, state,
     for e in events:
         if e.get("event") == "error":
             mentioned = e.get("names", ())
-            errors.append((_int(e.get("cell")), str(e.get("ename", "Error"))[:60],
+            errors.append((_int(e.get("cell")), _printable(e.get("ename", "Error"), 60),
                            tuple(n for n in mentioned if isinstance(n, str)) if isinstance(mentioned, list) else ()))
     return Execution(
         status=status, answers=answers, errors=tuple(errors),
