@@ -131,7 +131,9 @@ class _Channel:
         self.last = None
 
     def send(self, **record) -> None:
-        data = (json.dumps(record, default=str) + "\n").encode()
+        self.write((json.dumps(record, default=str) + "\n").encode())
+
+    def write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view):]
@@ -154,9 +156,10 @@ class _Channel:
         if text != self.last:
             self.last = text
             try:
-                self.send(event="answers", answers=json.loads(text))
+                json.loads(text)
             except (ValueError, RecursionError):
-                pass
+                return
+            self.write(('{"event": "answers", "answers": ' + text.replace("\n", " ") + "}\n").encode())
 
 
 def _mentions(cell, names) -> list[str]:
@@ -260,7 +263,7 @@ def _read_channel(stream, sink: list, state: dict) -> None:
     """Read the worker's records up to MAX_CHANNEL_BYTES (then drain and drop the rest)."""
     total = 0
     while True:
-        line = stream.readline(MAX_ANSWERS_BYTES + 65536)  # bounded even without a newline
+        line = stream.readline(MAX_ANSWERS_BYTES + 1_000_000)  # bounded even without a newline
         if not line:
             break
         total += len(line)
