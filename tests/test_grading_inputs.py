@@ -235,3 +235,12 @@ def test_deeply_nested_answers_cannot_crash_the_grader():
 
     events, answers = _parse([text.encode(), b'{"event": "answers", "answers": ' + text.encode() + b"}\n"])
     assert events == [] and answers == {}
+
+
+def test_a_manual_scores_file_that_is_not_csv_is_a_clear_error(tmp_path):
+    from kamlab.grading import gradebook
+
+    path = tmp_path / "manual_scores.csv"
+    path.write_bytes(b"\xff\xfe\x00\x01binary")
+    with pytest.raises(DataError, match="not a UTF-8 CSV"):
+        gradebook.read_manual_scores(path, SPEC)

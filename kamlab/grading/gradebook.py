@@ -119,6 +119,13 @@ def read_manual_scores(path, spec) -> dict:
     path = Path(path)
     if not path.exists():
         raise DataError(f"manual scores file {path} does not exist")
+    try:
+        return _read_manual(path, spec)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"{path} is not a UTF-8 CSV file with the columns {', '.join(MANUAL_COLUMNS)} ({err})") from None
+
+
+def _read_manual(path: Path, spec) -> dict:
     maxima = {a.name: a.points for a in spec.answers} | {w.name: w.points for w in spec.written}
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
