@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.kamlab-installed
 PORT   ?= 8866
 export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: app lab test test-newest bootstrap browser exercises benchmarks clean
+.PHONY: app lab test test-newest bootstrap browser sandbox exercises benchmarks clean
 
 ## app: bootstrap, then serve the workbench with Voila on http://127.0.0.1:$(PORT)
 ##      classroom on a LAN: make app HOST=0.0.0.0 TOKEN=<secret>  (a token is required off loopback)
@@ -20,8 +20,9 @@ app: bootstrap
 lab: bootstrap
 	$(BIN)/kamlab lab
 
-## test: bootstrap (plus Debian's Chromium for the browser tests), lint (ruff), then the whole suite
-test: bootstrap browser
+## test: bootstrap (plus Debian's Chromium for the browser tests and bubblewrap for the grader's
+##       sandbox), lint (ruff), then the whole suite
+test: bootstrap browser sandbox
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -53,6 +54,13 @@ browser:
 	elif [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Chromium is missing: 'sudo apt-get install chromium' (browser tests will be skipped)"; fi
+
+## sandbox: Debian's bubblewrap, the sandbox `kamlab grade` runs every notebook in (apt when root)
+sandbox:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	else echo "bubblewrap is missing: 'sudo apt-get install bubblewrap' (kamlab grade refuses to grade without it)"; fi
 
 ## exercises: regenerate exercises/ from solutions/
 exercises: bootstrap

@@ -15,7 +15,7 @@ from kamlab.data import DataError
 from kamlab.grading import authoring, checks, gradebook
 from kamlab.grading.assign import assign, exercise_text, make_exercise, stale
 from kamlab.grading.authoring import Answer
-from kamlab.grading.execute import _EXTRACT
+from kamlab.grading.execute import _extract_source
 from kamlab.grading.grade import QuestionResult, StudentResult, _safe_ename
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ def test_stale_detects_a_hand_edit(tmp_path):
 
 def _extract(namespace: dict, tmp_path) -> dict:
     env: dict = {}
-    exec(compile(_EXTRACT, "<extract>", "exec"), env)
+    exec(compile(_extract_source(), "<extract>", "exec"), env)
     path = str(tmp_path / "answers.json")
     env["_kamlab_extract"](namespace, list(namespace), path, 10_000_000)
     return json.loads(Path(path).read_text())
@@ -282,18 +282,20 @@ def test_plot_score_distribution_draws_bars():
     assert ax.get_legend() is not None
 
 
-def test_late_from_file_mtime_when_the_notebook_has_no_stamp(tmp_path):
-    from datetime import datetime, timezone
+def test_deadline_needs_a_timezone_and_times_come_from_the_platform_export(tmp_path):
+    from kamlab.grading.grade import parse_deadline, read_times
 
-    from kamlab.grading.execute import Execution
-    from kamlab.grading.grade import _parse_time, _submitted_at
-
-    path = tmp_path / "amy.ipynb"
-    path.write_text("{}")
-    when = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc).timestamp()
-    os.utime(path, (when, when))
-    assert _submitted_at(path, Execution("ok")) > _parse_time("2026-03-01T23:59:00Z")
-    assert _submitted_at(path, Execution("ok", submitted_at="2026-03-01T10:00:00")) < _parse_time("2026-03-01T23:59:00Z")
+    with pytest.raises(DataError, match="timezone"):
+        parse_deadline("2026-03-01T23:59:00")
+    assert parse_deadline("2026-03-01T23:59:00Z") > parse_deadline("2026-03-02T00:30:00+01:00")  # 23:30 UTC
+    path = tmp_path / "times.csv"
+    path.write_text("student_id,submitted_at\nzo\u00e9,2026-03-01T10:00:00+01:00\nzo\u00e9,2026-03-01T12:00:00+01:00\n"
+                    "amy ,2026-03-01T09:00:00Z\n", encoding="utf-8")
+    times = read_times(path)
+    assert set(times) == {"zo\u00e9", "amy"} and times["zo\u00e9"].hour == 12  # the last upload counts
+    path.write_text("student_id,submitted_at\namy,2026-03-01T09:00:00\n")
+    with pytest.raises(DataError, match="line 2.*timezone"):
+        read_times(path)
 
 
 def test_find_solution_names_what_is_there(tmp_path):

@@ -105,8 +105,8 @@ def _partial(nb):
     nb.cells[Q4].source += "\nq4_loss_makers = set(sorted(q4_loss_makers)[1:])"
 
 
-def _late(nb):
-    nb.metadata["kamlab"]["submitted_at"] = "2101-05-01T12:00:00Z"
+def _late(nb):  # late by the platform's times; the student's own stamp (and file time) are not read
+    nb.metadata["kamlab"]["submitted_at"] = "2001-05-01T12:00:00Z"
 
 
 CASES = {
@@ -142,6 +142,9 @@ def _write_all(folder: Path) -> Path:
             edit(nb)
         nbformat.write(nb, folder / f"{name}.ipynb")
     nbformat.write(make_exercise(_solution()), folder / "untouched.ipynb")
+    lines = [f"{p.stem},{'2100-01-02T08:00:00+01:00' if p.stem == 'late' else '2099-12-31T23:00:00Z'}"
+             for p in folder.glob("*.ipynb")]
+    (folder.parent / "times.csv").write_text("student_id,submitted_at\n" + "\n".join(lines) + "\n")
     (folder / "invalid_json.ipynb").write_text("{ this is not a notebook")
     (folder / "not_a_notebook.ipynb").write_text(json.dumps({"cells": 5, "metadata": {}}))
     return folder
@@ -157,7 +160,7 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("robust")
     subs = _write_all(root / "subs")
     report = grade(subs, solution=SOLUTION, out=root / "grades", workers=2, deadline=DEADLINE,
-                   progress=False, **LIMITS)
+                   times=root / "times.csv", progress=False, **LIMITS)
     return {"report": report, "root": root, "subs": subs, "rows": _rows(root / "grades" / "gradebook.csv"),
             "by": {s.student_id: s for s in report.students}}
 
@@ -268,7 +271,7 @@ def test_partial_credit(graded):
     assert 0 < pts["q4_loss_makers"] < 2
 
 
-def test_late_flag_from_notebook_metadata(graded):
+def test_late_flag_from_the_platform_times_not_the_notebook(graded):
     assert graded["rows"]["late"]["late"] == "yes"
     assert graded["rows"]["correct"]["late"] == "no"
     assert _points(graded, "late") == FULL
@@ -313,7 +316,8 @@ def test_rerun_same_gradebook_and_manual_scores_merge_and_survive(graded, tmp_pa
                       "partial,w1_advice,0,\n")
     before = manual.read_text()
     for _ in range(2):
-        grade(subset, solution=SOLUTION, out=out, workers=2, deadline=DEADLINE, progress=False, **LIMITS)
+        grade(subset, solution=SOLUTION, out=out, workers=2, deadline=DEADLINE, times=graded["root"] / "times.csv",
+              progress=False, **LIMITS)
         assert manual.read_text() == before  # never overwritten
     rows = _rows(out / "gradebook.csv")
     first = graded["rows"]

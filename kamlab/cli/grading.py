@@ -33,13 +33,23 @@ def _grade(args) -> int:
     hidden = json.loads(args.hidden_parameters) if args.hidden_parameters else {}
     if args.hidden_seed is not None:
         hidden["seed"] = args.hidden_seed
+    if args.unsafe_no_sandbox:
+        from kamlab.grading.sandbox import UNSAFE_WARNING
+
+        print(f"kamlab: WARNING: --unsafe-no-sandbox: {UNSAFE_WARNING}", file=sys.stderr)
     report = grade(args.submissions, assignment=args.assignment, out=args.out, workers=args.workers,
-                   deadline=args.deadline, manual_scores=args.manual_scores, hidden_parameters=hidden or None,
-                   cell_timeout=args.cell_timeout, timeout=args.timeout, memory_mb=args.memory_mb,
-                   solutions=args.solutions)
+                   deadline=args.deadline, times=args.times, manual_scores=args.manual_scores,
+                   hidden_parameters=hidden or None, cell_timeout=args.cell_timeout, timeout=args.timeout,
+                   memory_mb=args.memory_mb, solutions=args.solutions, roster=args.roster, lms=args.lms,
+                   lms_column=args.lms_column, sandbox=not args.unsafe_no_sandbox)
     statuses = {}
     for s in report.students:
         statuses[s.status] = statuses.get(s.status, 0) + 1
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for s in report.students:
+        if s.status != "ok":
+            print(f"not ok: {s.student_id}: {s.status}. {s.detail}", file=sys.stderr)
     print(f"{len(report.students)} submissions graded ({', '.join(f'{k}: {v}' for k, v in sorted(statuses.items()))})"
           f" -> {report.files['gradebook']}")
     return 0
@@ -65,7 +75,17 @@ def register(sub) -> None:
     p.add_argument("--assignment", required=True, help="e.g. ex02")
     p.add_argument("--out", default="grades", help="output folder (gradebook.csv, feedback/, summary)")
     p.add_argument("--workers", type=int, default=2, help="notebooks run at once")
-    p.add_argument("--deadline", default=None, help="ISO date-time; later submissions are flagged late")
+    p.add_argument("--deadline", default=None,
+                   help="ISO date-time WITH a timezone (2026-03-01T23:59:00+01:00); needs --times")
+    p.add_argument("--times", default=None,
+                   help="CSV student_id,submitted_at exported by the course platform (never notebook metadata)")
+    p.add_argument("--roster", default=None, help="the class list exported from the LMS (see --lms)")
+    p.add_argument("--lms", default=None, choices=["canvas", "moodle", "blackboard"],
+                   help="also write gradebook_<lms>.csv in that system's import format (needs --roster)")
+    p.add_argument("--lms-column", default=None,
+                   help="the grade column's header in the LMS file (Blackboard: end it with |COLUMN_ID)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="grade without the bubblewrap sandbox (only for trusted notebooks: see the README)")
     p.add_argument("--manual-scores", default=None,
                    help="CSV student_id,question,points,comment (default OUT/manual_scores.csv)")
     p.add_argument("--hidden-seed", type=int, default=None,

@@ -16,9 +16,85 @@ from __future__ import annotations
 import math
 import numbers
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Frame", "decode", "compare", "self_check", "SelfCheck"]
+__all__ = ["Frame", "decode", "compare", "self_check", "SelfCheck", "to_plain", "NotPlain", "CONVERT_SOURCE"]
+
+# The one conversion of a participant's value to JSON data. It runs in the participant's kernel (the
+# grader sends this source with the extraction cell) and in `self_check`, so "looks plausible" means "can
+# be graded". Containers are recognised by isinstance (a Mapping or Series subclass, a pandas extension
+# array, any numpy array or pandas Index count as what they are), and read through the base classes'
+# methods; every leaf must be exactly a None, bool, int, finite or tagged float, or str, so an object with an
+# always-true ``==`` never crosses.
+CONVERT_SOURCE = r'''
+class _KamlabNotPlain(Exception):
+    pass
+
+
+def _kamlab_plain(x, limit=5_000_000):
+    import math as _m, sys as _s
+    from collections.abc import Mapping as _Mapping, Set as _Set
+    count = [0]
+    def conv(x, depth=0):
+        count[0] += 1
+        if count[0] > limit:
+            raise _KamlabNotPlain("too many items")
+        if depth > 30:
+            raise _KamlabNotPlain("nested too deeply")
+        t = type(x)
+        if x is None or t is bool or t is int or t is str:
+            return x
+        if t is float:
+            return x if _m.isfinite(x) else {"$float": repr(x)}
+        np = _s.modules.get("numpy")
+        pd = _s.modules.get("pandas")
+        if np is not None and t.__module__ == "numpy" and isinstance(x, np.generic):
+            return conv(x.item(), depth + 1)
+        if pd is not None:
+            if x is pd.NA or x is pd.NaT:
+                return None
+            if t is pd.Timestamp:
+                return x.isoformat()
+            if isinstance(x, pd.DataFrame):
+                return {"$frame": {"columns": conv(list(pd.DataFrame.__dict__["columns"].__get__(x)), depth + 1),
+                                   "index": conv(list(pd.DataFrame.__dict__["index"].__get__(x)), depth + 1),
+                                   "data": conv(pd.DataFrame.to_numpy(x, dtype=object).tolist(), depth + 1)}}
+            if isinstance(x, pd.Series):
+                return {"$series": {"name": conv(pd.Series.__dict__["name"].__get__(x), depth + 1),
+                                    "index": conv(list(pd.Series.__dict__["index"].__get__(x)), depth + 1),
+                                    "values": conv(pd.Series.to_numpy(x, dtype=object).tolist(), depth + 1)}}
+            if isinstance(x, (pd.Index, pd.api.extensions.ExtensionArray)):
+                return conv(np.asarray(x, dtype=object).tolist(), depth + 1)
+        if np is not None and isinstance(x, np.ndarray):
+            return conv(np.asarray(x).tolist(), depth + 1)
+        if isinstance(x, (list, tuple)):
+            return [conv(v, depth + 1) for v in (list.__iter__(x) if isinstance(x, list) else tuple.__iter__(x))]
+        if isinstance(x, _Set):
+            return {"$set": sorted((conv(v, depth + 1) for v in x), key=repr)}
+        if isinstance(x, _Mapping):
+            items = dict.items(x) if isinstance(x, dict) else [(k, x[k]) for k in x]
+            return {"$dict": [[conv(k, depth + 1), conv(v, depth + 1)] for k, v in items]}
+        raise _KamlabNotPlain(f"an object of type {t.__name__}")
+    return conv(x)
+'''
+_converter: dict = {}
+exec(compile(CONVERT_SOURCE, "<kamlab.grading.checks.CONVERT_SOURCE>", "exec"), _converter)
+NotPlain = _converter["_KamlabNotPlain"]
+
+
+def to_plain(value):
+    """`value` as the JSON data the grader receives (raises `NotPlain` for what cannot be graded).
+
+    Examples
+    --------
+    >>> import collections
+    >>> to_plain(collections.OrderedDict(a=1.5))
+    {'$dict': [['a', 1.5]]}
+    >>> to_plain({1, 2})
+    {'$set': [1, 2]}
+    """
+    return _converter["_kamlab_plain"](value)
 
 
 @dataclass(frozen=True)
@@ -194,7 +270,16 @@ def compare(expected, got, answer) -> tuple[float, str]:
         hits = sum(k in g and k in expected and _close(expected[k], g[k], *tol) for k in keys)
         if hits == len(keys):
             return 1.0, "correct"
-        return (hits / len(keys) if answer.partial else 0.0), f"{hits} of {len(expected)} entries correct"
+        right_keys = sum(k in expected and k in g for k in keys)
+        msg = f"{hits} of {len(expected)} entries correct"
+        wrong = right_keys - hits
+        if wrong:
+            msg += f"; {wrong} {'key has' if wrong == 1 else 'keys have'} a wrong value"
+        if len(set(expected) - set(g)):
+            msg += f"; {len(set(expected) - set(g))} of the keys asked for missing"
+        if len(set(g) - set(expected)):
+            msg += f"; {len(set(g) - set(expected))} keys that were not asked for"
+        return (hits / len(keys) if answer.partial else 0.0), msg
     if kind == "frame":
         return _compare_frame(expected, got, answer)
     raise ValueError(f"unknown answer kind {kind!r}")
@@ -277,13 +362,24 @@ def _check_one(value, check: dict) -> str | None:
             return f"should have {check['rows']} rows, has {len(value)}"
         return None
     if kind == "mapping":
-        if not isinstance(value, dict) and not (pd is not None and isinstance(value, pd.Series)):
+        if not isinstance(value, Mapping) and not (pd is not None and isinstance(value, pd.Series)):
             return f"should be a dict or Series, is {type(value).__name__}"
     elif kind in ("sequence", "set"):
         if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
             return f"should be a list, is {type(value).__name__}"
     if "length" in check and len(value) != check["length"]:
         return f"should have {check['length']} items, has {len(value)}"
+    return None
+
+
+def _gradable(value) -> str | None:
+    """Why the grader could not read `value` (None when it can): the same conversion the grader uses."""
+    try:
+        to_plain(value)
+    except NotPlain as err:
+        return f"cannot be graded: not plain data ({err})"
+    except Exception as err:  # a container whose methods raise
+        return f"cannot be graded: could not be read ({type(err).__name__})"
     return None
 
 
@@ -305,6 +401,6 @@ def self_check(namespace: dict, checks: dict) -> SelfCheck:
         elif namespace[name] is None:
             rows.append((name, False, "not answered yet"))
         else:
-            problem = _check_one(namespace[name], check)
+            problem = _gradable(namespace[name]) or _check_one(namespace[name], check)
             rows.append((name, problem is None, problem or "looks plausible"))
     return SelfCheck(tuple(rows))

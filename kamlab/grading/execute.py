@@ -1,26 +1,32 @@
-"""Run one notebook in a sandboxed subprocess and read its named answers out as JSON.
+"""Run one notebook in a sandbox and read its named answers out as JSON.
 
-`execute(notebook, ...)` (in the grader) starts ``python -m kamlab.grading.execute JOB`` in a new
-session. That worker sets its memory limit (RLIMIT_AS, inherited by the kernel it starts), injects the
-hidden parameters with papermill, and runs the cells one by one with nbclient: per-cell timeout (the
-kernel is interrupted), errors allowed (later questions still count), outputs dropped (a notebook that
-prints 100 MB costs nothing to keep). After every cell that mentions an answer, and in a final cell the
-grader appends, the kernel writes the named answers to a JSON file the grader chose, so answers given
-before a kernel died still count. Only plain JSON data crosses (numbers, strings, lists, tagged sets,
-mappings, Series and DataFrames): an object with an always-true ``==`` is reported as not plain data.
-The grader kills the whole process tree when the whole-notebook timeout passes.
+`execute(notebook, ...)` (in the grader) starts ``python -m kamlab.grading.execute`` inside a fresh
+bubblewrap sandbox (`kamlab.grading.sandbox`; without one only when the instructor said
+``--unsafe-no-sandbox``). The job, hidden parameters included, goes in on the worker's stdin: it is never
+written to a file. The worker sets the limits for the whole tree (processes, address space and file size
+per process), injects the hidden parameters with papermill, and runs the cells one by one with nbclient:
+per-cell timeout (the kernel is interrupted), errors allowed (later questions still count), outputs
+dropped. After every cell that mentions an answer, and in a final cell, the kernel writes the named answers
+(converted by `kamlab.grading.checks.CONVERT_SOURCE`) to a file in the sandbox's private /tmp; the worker
+passes them on. Results leave the sandbox by one channel only: the worker's stdout, one JSON record a line,
+which the grader reads up to a size cap and parses defensively (a malformed or forged line is skipped; a
+record can only describe this notebook's own run). The grader watches the wall time and the resident
+memory of the whole process tree and kills the sandbox when either is exceeded; killing the sandbox's
+first process ends its pid namespace, so no process outlives the run. Process ids come from the grader's
+own bookkeeping, never from what the sandbox writes.
 
-Nothing the kernel does can change a score: it can only write data, which the grader checks in its own
-process (`kamlab.grading.checks`).
+Nothing the kernel does can change another notebook's score: it can only send data about itself, which
+the grader checks in its own process (`kamlab.grading.checks`).
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,26 +34,31 @@ from pathlib import Path
 __all__ = ["Limits", "Execution", "execute"]
 
 MAX_ANSWERS_BYTES = 20_000_000
+MAX_CHANNEL_BYTES = 3 * MAX_ANSWERS_BYTES
 _ENV = {"MPLBACKEND": "Agg", "MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1", "PYTHONHASHSEED": "0"}
+_ANSWERS = "/tmp/kamlab/answers.json"
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-cell timeout and whole-notebook timeout (seconds), memory limit (MiB of address space)."""
+    """Limits for one execution: per-cell and whole-notebook timeout (s), memory of the whole process
+    tree (MiB), number of processes and threads, and the size of its private /tmp (MiB)."""
 
     cell_timeout: float = 60
     timeout: float = 600
     memory_mb: int = 3072
+    processes: int = 64
+    disk_mb: int = 512
 
 
 @dataclass(frozen=True)
 class Execution:
     """What running one notebook gave: the raw answers and what went wrong, cell by cell.
 
-    `status` is "ok", "invalid notebook", "timeout", "kernel died" or "crashed"; `answers` maps a name to
-    ``{"value": json}`` or ``{"error": "..."}``; `errors` lists (cell number, exception name, answer
-    names the cell mentions); `timeouts` lists the cells that hit the per-cell timeout.
+    `status` is "ok", "invalid notebook", "timeout", "kernel died", "out of memory" or "crashed";
+    `answers` maps a name to ``{"value": json}`` or ``{"error": "..."}``; `errors` lists (cell number,
+    exception name, answer names the cell mentions); `timeouts` lists the cells that hit the per-cell timeout.
     """
 
     status: str
@@ -55,7 +66,6 @@ class Execution:
     errors: tuple = ()
     timeouts: tuple = ()
     dead_cell: int | None = None
-    submitted_at: str | None = None
     seconds: float = 0.0
     detail: str = ""
 
@@ -64,219 +74,265 @@ class Execution:
 
 _EXTRACT = r'''
 def _kamlab_extract(ns, names, path, limit):
-    import json as _j, math as _m, os as _o, sys as _s
-    class _NotPlain(Exception):
-        pass
-    def conv(x, depth=0):
-        if depth > 30:
-            raise _NotPlain("nested too deeply")
-        t = type(x)
-        if x is None or t is bool or t is int or t is str:
-            return x
-        if t is float:
-            return x if _m.isfinite(x) else {"$float": repr(x)}
-        if t is list or t is tuple:
-            return [conv(v, depth + 1) for v in x]
-        if t is set or t is frozenset:
-            return {"$set": sorted((conv(v, depth + 1) for v in x), key=_j.dumps)}
-        if t is dict:
-            return {"$dict": [[conv(k, depth + 1), conv(v, depth + 1)] for k, v in x.items()]}
-        np = _s.modules.get("numpy")
-        if np is not None:
-            if t is np.ndarray:
-                return conv(x.tolist(), depth + 1)
-            if t.__module__ == "numpy" and isinstance(x, np.generic):
-                return conv(x.item(), depth + 1)
-        pd = _s.modules.get("pandas")
-        if pd is not None:
-            if t is pd.DataFrame:
-                return {"$frame": {"columns": conv(list(x.columns), depth + 1),
-                                   "index": conv(list(x.index), depth + 1),
-                                   "data": conv(x.to_numpy(dtype=object).tolist(), depth + 1)}}
-            if t is pd.Series:
-                return {"$series": {"name": conv(x.name, depth + 1), "index": conv(list(x.index), depth + 1),
-                                    "values": conv(x.to_numpy(dtype=object).tolist(), depth + 1)}}
-            if t is pd.Index or t is pd.RangeIndex:
-                return conv(list(x), depth + 1)
-            if t is pd.Timestamp:
-                return x.isoformat()
-            if x is pd.NA or x is pd.NaT:
-                return None
-        raise _NotPlain(f"an object of type {t.__name__}")
+    import json as _j, os as _o
     out = {}
     for name in names:
         if name in ns:
             try:
-                out[name] = {"value": conv(ns[name])}
-            except _NotPlain as e:
+                out[name] = {"value": _kamlab_plain(ns[name])}
+            except _KamlabNotPlain as e:
                 out[name] = {"error": f"not plain data ({e})"}
             except Exception as e:
                 out[name] = {"error": f"could not be read ({type(e).__name__})"}
     text = _j.dumps(out, allow_nan=False)
     if len(text) > limit:
         text = _j.dumps({n: {"error": "too large to read"} for n in out})
+    _o.makedirs(_o.path.dirname(path), exist_ok=True)
     with open(path + ".tmp", "w") as f:
         f.write(text)
     _o.replace(path + ".tmp", path)
 '''
 
 
+def _extract_source() -> str:
+    from kamlab.grading.checks import CONVERT_SOURCE
+
+    return CONVERT_SOURCE + _EXTRACT
+
+
 def _extract_call(path: str, names) -> str:
-    return (_EXTRACT + f"_kamlab_extract(globals(), {list(names)!r}, {path!r}, {MAX_ANSWERS_BYTES})\n"
-            "del _kamlab_extract\n")
+    return (_extract_source() + f"_kamlab_extract(globals(), {list(names)!r}, {path!r}, {MAX_ANSWERS_BYTES})\n"
+            "del _kamlab_extract, _kamlab_plain, _KamlabNotPlain\n")
 
 
-# --- the worker process ----------------------------------------------------------------------------------
+# --- the worker process (inside the sandbox) -----------------------------------------------------------
 
-def _limit_resources(memory_mb: int) -> None:
+def _limit_resources(job: dict) -> None:
     import resource
 
-    limit = int(memory_mb) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    memory = int(job["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    fsize = 512 * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    disk = int(job.get("disk_mb", 512)) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
+    if job.get("sandboxed"):  # counted per user namespace: per sandbox (as root outside it would not bind)
+        n = int(job.get("processes", 64))
+        resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
 
 
-def _event(log, **kw) -> None:
-    log.write(json.dumps(kw, default=str) + "\n")
-    log.flush()
+class _Channel:
+    """The one way out of the sandbox: JSON records on a private copy of stdout."""
+
+    def __init__(self):
+        self.fd = os.dup(1)  # not inherited by the kernel (Python makes dups non-inheritable)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+        self.last = None
+
+    def send(self, **record) -> None:
+        self.write((json.dumps(record, default=str) + "\n").encode())
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def answers(self, path: str) -> None:
+        """Pass on the kernel's answers file (if it changed), read without following links."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return
+        try:
+            import stat
+
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ANSWERS_BYTES:
+                return
+            text = os.read(fd, MAX_ANSWERS_BYTES + 1).decode(errors="replace")
+        finally:
+            os.close(fd)
+        if text != self.last:
+            self.last = text
+            try:
+                json.loads(text)
+            except (ValueError, RecursionError):
+                return
+            self.write(('{"event": "answers", "answers": ' + text.replace("\n", " ") + "}\n").encode())
 
 
 def _mentions(cell, names) -> list[str]:
     return [n for n in names if n in cell.source]
 
 
-def run_job(job: dict) -> None:
-    """Worker side: execute the notebook described by `job` (a dict read from the job file)."""
+def run_job(job: dict, channel: _Channel) -> None:
+    """Worker side: execute the notebook described by `job` and send what happened on `channel`."""
     os.environ.update(_ENV)
-    _limit_resources(job["memory_mb"])
+    _limit_resources(job)
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
     from papermill.parameterize import parameterize_notebook
 
     names = job["names"]
-    with open(job["events"], "a") as log:
-        try:
-            nb = nbformat.read(job["notebook"], as_version=4)
-            cells = nb["cells"]
-            if not isinstance(cells, list) or not all(c.get("cell_type") in ("code", "markdown", "raw")
-                                                       and isinstance(c.get("source", ""), str)
-                                                       for c in cells):
-                raise ValueError("its cells are not notebook cells")
-            for c in cells:
-                if not isinstance(c.get("metadata", {}), dict) or not isinstance(c.get("metadata", {}).get("tags", []), list):
-                    raise ValueError("a cell has malformed metadata")
-                c.setdefault("metadata", nbformat.NotebookNode()).setdefault("tags", [])
-        except Exception as err:  # not JSON, not a notebook
-            _event(log, event="invalid", message=f"{type(err).__name__}: {str(err)[:200]}")
-            return
-        meta = nb.get("metadata", {})
-        kl_meta = meta.get("kamlab") if isinstance(meta.get("kamlab"), dict) else {}
-        _event(log, event="meta", submitted_at=kl_meta.get("submitted_at") or meta.get("submitted_at"))
-        nb.metadata.setdefault("papermill", {})
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nb = parameterize_notebook(nb, job["parameters"], kernel_name="python3", language="python")
-        final = nbformat.v4.new_code_cell(_extract_call(job["answers"], names))
-        final.metadata["tags"] = ["kamlab-extract"]
-        nb.cells.append(final)
+    try:
+        nb = nbformat.read(job["notebook"], as_version=4)
+        cells = nb["cells"]
+        if not isinstance(cells, list) or not all(c.get("cell_type") in ("code", "markdown", "raw")
+                                                   and isinstance(c.get("source", ""), str) for c in cells):
+            raise ValueError("its cells are not notebook cells")
+        for c in cells:
+            meta = c.get("metadata", {})
+            if not isinstance(meta, dict) or not isinstance(meta.get("tags", []), list):
+                raise ValueError("a cell has malformed metadata")
+            c.setdefault("metadata", nbformat.NotebookNode()).setdefault("tags", [])
+    except Exception as err:  # not JSON, not a notebook
+        channel.send(event="invalid", message=f"{type(err).__name__}: {str(err)[:200]}")
+        return
+    nb.metadata.setdefault("papermill", {})
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = parameterize_notebook(nb, job["parameters"], kernel_name="python3", language="python")
+    answers = job["answers"]
+    final = nbformat.v4.new_code_cell(_extract_call(answers, names))
+    final.metadata["tags"] = ["kamlab-extract"]
+    nb.cells.append(final)
+    current = {"number": 0}
 
-        class Client(NotebookClient):
-            def output(self, outs, msg, display_id, cell_index):  # keep no outputs: bounded memory
-                return None
+    class Client(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):  # keep no outputs: bounded memory
+            return None
 
-            async def _async_handle_timeout(self, timeout, cell=None):
-                _event(log, event="timeout", cell=current["number"])
-                return await super()._async_handle_timeout(timeout, cell)
+        async def _async_handle_timeout(self, timeout, cell=None):
+            channel.send(event="timeout", cell=current["number"])
+            return await super()._async_handle_timeout(timeout, cell)
 
-        def on_error(cell, cell_index, execute_reply):
-            ename = str(execute_reply["content"].get("ename", "Error"))
-            _event(log, event="error", cell=current["number"], ename=ename[:60], names=_mentions(cell, names))
+    def on_error(cell, cell_index, execute_reply):
+        ename = str(execute_reply["content"].get("ename", "Error"))
+        channel.send(event="error", cell=current["number"], ename=ename[:60], names=_mentions(cell, names))
 
-        def on_executed(cell, cell_index, execute_reply):  # exit()/quit() ask the kernel to shut down
-            payload = (execute_reply or {}).get("content", {}).get("payload", [])
-            if any(p.get("source") == "ask_exit" for p in payload if isinstance(p, dict)):
-                current["exit"] = True
+    def on_executed(cell, cell_index, execute_reply):  # exit()/quit() ask the kernel to shut down
+        payload = (execute_reply or {}).get("content", {}).get("payload", [])
+        if any(p.get("source") == "ask_exit" for p in payload if isinstance(p, dict)):
+            current["exit"] = True
 
-        client = Client(nb, kernel_name="python3", timeout=job["cell_timeout"], allow_errors=True,
-                        interrupt_on_timeout=True, record_timing=False, startup_timeout=120,
-                        iopub_timeout=10, shell_timeout_interval=1, on_cell_error=on_error,
-                        on_cell_executed=on_executed,
-                        resources={"metadata": {"path": job["workdir"]}})
-        current = {"number": 0}
-        number = 0
-        with client.setup_kernel(cwd=job["workdir"]):
-            pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
-            _event(log, event="kernel", pid=pid)
-            for index, cell in enumerate(nb.cells):
-                tags = cell.metadata.get("tags", [])
-                if "injected-parameters" not in tags and "kamlab-extract" not in tags:
-                    number += 1  # the cell's position in the participant's notebook
-                if cell.cell_type != "code":
-                    continue
-                current["number"] = number
-                try:
-                    client.execute_cell(cell, index)
-                    if current.get("exit"):
-                        raise DeadKernelError("the notebook asked its kernel to exit")
-                    if _mentions(cell, names) and "kamlab-extract" not in tags:
-                        probe = nbformat.v4.new_code_cell(_extract_call(job["answers"], names))
-                        client.execute_cell(probe, index, store_history=False)
-                except DeadKernelError:
-                    _event(log, event="dead", cell=number)
-                    return
-        _event(log, event="done")
-
-
-def _worker(job: dict, log_path: str) -> None:
-    """Entry point of the forked worker: own session, output to a log file, then run the job."""
-    os.setsid()
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.chdir(job["workdir"])
-    run_job(job)
-
-
-_PRELOAD = ["kamlab.grading.execute", "nbformat", "nbclient", "jupyter_client", "papermill.parameterize"]
-
-
-def _context():
-    """A forkserver that has imported the notebook machinery once (importing it costs seconds),
-    so each job is a fresh, cheap fork."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD)
-    return ctx
+    client = Client(nb, kernel_name="python3", timeout=job["cell_timeout"], allow_errors=True,
+                    interrupt_on_timeout=True, record_timing=False, startup_timeout=120,
+                    iopub_timeout=10, shell_timeout_interval=1, on_cell_error=on_error,
+                    on_cell_executed=on_executed, resources={"metadata": {"path": job["workdir"]}})
+    number = 0
+    with client.setup_kernel(cwd=job["workdir"]):
+        channel.send(event="kernel")
+        for index, cell in enumerate(nb.cells):
+            tags = cell.metadata.get("tags", [])
+            if "injected-parameters" not in tags and "kamlab-extract" not in tags:
+                number += 1  # the cell's position in the participant's notebook
+            if cell.cell_type != "code":
+                continue
+            current["number"] = number
+            try:
+                client.execute_cell(cell, index)
+                if current.get("exit"):
+                    raise DeadKernelError("the notebook asked its kernel to exit")
+                if _mentions(cell, names) and "kamlab-extract" not in tags:
+                    probe = nbformat.v4.new_code_cell(_extract_call(answers, names))
+                    client.execute_cell(probe, index, store_history=False)
+                    channel.answers(answers)
+                elif "kamlab-extract" in tags:
+                    channel.answers(answers)
+            except DeadKernelError:
+                channel.answers(answers)
+                channel.send(event="dead", cell=number)
+                return
+    channel.send(event="done")
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    run_job(json.loads(Path(argv[0]).read_text()))
+    """``python -m kamlab.grading.execute``: read the job (JSON) from stdin, run it."""
+    job = json.loads(sys.stdin.read())
+    channel = _Channel()
+    os.makedirs(os.path.dirname(job["answers"]), exist_ok=True)
+    os.chdir(job["workdir"])
+    run_job(job, channel)
     return 0
 
 
 # --- the grader side -----------------------------------------------------------------------------------
 
-def _kill_tree(pid: int, extra_pids=()) -> None:
+def _read_channel(stream, sink: list, state: dict) -> None:
+    """Read the worker's records up to MAX_CHANNEL_BYTES (then drain and drop the rest)."""
+    total = 0
+    while True:
+        line = stream.readline(MAX_ANSWERS_BYTES + 1_000_000)  # bounded even without a newline
+        if not line:
+            break
+        total += len(line)
+        if total > MAX_CHANNEL_BYTES:
+            state["overflow"] = True
+            continue
+        sink.append(line)
+
+
+def _read_tail(stream, state: dict, keep: int = 4000) -> None:
+    tail = b""
+    for chunk in iter(lambda: stream.read(65536), b""):
+        tail = (tail + chunk)[-keep:]
+    state["stderr"] = tail.decode(errors="replace")
+
+
+def _parse(lines: list[bytes]) -> tuple[list[dict], dict]:
+    """Events and the last answers from the channel's lines; anything malformed is skipped."""
+    events, answers = [], {}
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("event"), str):
+            continue
+        if record["event"] == "answers":
+            got = record.get("answers")
+            if isinstance(got, dict):
+                answers = {k: v for k, v in got.items() if isinstance(k, str) and isinstance(v, dict)}
+        else:
+            events.append(record)
+    return events, answers
+
+
+def _int(value):
+    return value if type(value) is int else None
+
+
+def _tree(pid: int):
     import psutil
 
-    victims = []
     try:
-        victims = psutil.Process(pid).children(recursive=True)
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
     except psutil.Error:
-        pass
-    for pid in extra_pids:
+        return []
+
+
+def _tree_rss(procs) -> int:
+    import psutil
+
+    total = 0
+    for p in procs:
         try:
-            p = psutil.Process(pid)
-            if p not in victims:
-                victims.append(p)
-        except (psutil.Error, ValueError, TypeError):
+            total += p.memory_info().rss
+        except psutil.Error:
             pass
+    return total
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill the execution: the worker's process group (bwrap, or the worker), then every descendant
+    the grader can still see (without a sandbox), by the pids of the grader's own Popen."""
+    import psutil
+
+    victims = _tree(proc.pid)
     try:
-        os.killpg(pid, signal.SIGKILL)  # the worker made itself a session (and group) leader
+        os.killpg(proc.pid, signal.SIGKILL)  # started with start_new_session: its own group
     except (ProcessLookupError, PermissionError):
         pass
     for p in victims:
@@ -287,66 +343,95 @@ def _kill_tree(pid: int, extra_pids=()) -> None:
     psutil.wait_procs(victims, timeout=5)
 
 
-def _read_events(path: Path) -> list[dict]:
-    events = []
-    if path.exists():
-        for line in path.read_text(errors="replace").splitlines():
-            try:
-                events.append(json.loads(line))
-            except ValueError:
-                pass
-    return events
+def execute(notebook: str | Path, *, parameters: dict, names, limits: Limits = Limits(), sandbox: bool = True,
+            hide=()) -> Execution:
+    """Run `notebook` fresh in its own sandbox (or, with ``sandbox=False``, an unconfined subprocess).
 
-
-def _read_answers(path: Path) -> dict:
-    if not path.exists() or path.stat().st_size > MAX_ANSWERS_BYTES * 2:
-        return {}
-    try:
-        data = json.loads(path.read_text())
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, dict)}
-
-
-def execute(notebook: str | Path, *, parameters: dict, names, limits: Limits = Limits()) -> Execution:
-    """Run `notebook` fresh in its own temporary working directory and subprocess; read its answers.
+    `hide` lists folders that must stay invisible even below a read-only bind (the grader passes the
+    solutions, submissions and output folders and the home directory).
 
     Examples
     --------
     >>> Execution("ok").status
     'ok'
     """
+    from kamlab.grading import sandbox as box
+
     start = time.monotonic()
-    state = Path(tempfile.mkdtemp(prefix="kamlab-grade-"))
-    workdir = Path(tempfile.mkdtemp(prefix="kamlab-work-"))
-    job = {"notebook": str(Path(notebook).resolve()), "parameters": dict(parameters), "names": list(names),
-           "answers": str(state / "answers.json"), "events": str(state / "events.jsonl"),
-           "workdir": str(workdir), "cell_timeout": limits.cell_timeout, "memory_mb": limits.memory_mb}
+    notebook = Path(notebook).resolve()
+    argv = [sys.executable, "-m", "kamlab.grading.execute"]
+    job = {"parameters": dict(parameters), "names": list(names), "cell_timeout": limits.cell_timeout,
+           "memory_mb": limits.memory_mb, "processes": limits.processes, "disk_mb": limits.disk_mb}
+    scratch = None
+    if sandbox:
+        bwrap = box.available()
+        job.update(notebook="/job/notebook.ipynb", workdir=box.WORKDIR, answers=_ANSWERS, sandboxed=True)
+        env = box.environment(_ENV)
+        cmd = box.command(argv, bwrap=bwrap, notebook=notebook, disk_mb=limits.disk_mb, hide=hide, env=env)
+        cwd = None
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="kamlab-unsafe-"))
+        (scratch / "work").mkdir()
+        job.update(notebook=str(notebook), workdir=str(scratch / "work"), answers=str(scratch / "answers.json"))
+        cmd, cwd = argv, str(scratch / "work")
+        env = {**os.environ, **_ENV}
     try:
-        return _run(job, state, limits, start)
+        return _run(cmd, cwd, env, job, limits, start)
     finally:
-        shutil.rmtree(state, ignore_errors=True)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if scratch is not None:
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run(job: dict, state: Path, limits: Limits, start: float) -> Execution:
-    (state / "job.json").write_text(json.dumps(job))
-    proc = _context().Process(target=_worker, args=(job, str(state / "worker.log")), daemon=False)
-    proc.start()
-    proc.join(limits.timeout)
-    timed_out = proc.exitcode is None
-    events = _read_events(state / "events.jsonl")
-    _kill_tree(proc.pid, [e.get("pid") for e in events if e.get("event") == "kernel"])
-    proc.join(5)
-    events = _read_events(state / "events.jsonl")
-    answers = _read_answers(state / "answers.json")
+def _run(cmd, cwd, env, job: dict, limits: Limits, start: float) -> Execution:
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env if cwd is not None else None, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    lines: list = []
+    state: dict = {}
+    readers = [threading.Thread(target=_read_channel, args=(proc.stdout, lines, state), daemon=True),
+               threading.Thread(target=_read_tail, args=(proc.stderr, state), daemon=True)]
+    for t in readers:
+        t.start()
+    timed_out = out_of_memory = False
+    try:
+        try:
+            proc.stdin.write(json.dumps(job).encode())
+            proc.stdin.close()
+        except OSError:
+            pass
+        limit = limits.memory_mb * 1024 * 1024
+        while proc.poll() is None:
+            if time.monotonic() - start > limits.timeout:
+                timed_out = True
+                break
+            if _tree_rss(_tree(proc.pid)) > limit:
+                out_of_memory = True
+                break
+            time.sleep(0.2)
+    finally:
+        _kill(proc)
+        proc.wait()
+        for t in readers:
+            t.join(10)
+    events, answers = _parse(lines)
+    return _outcome(events, answers, proc.returncode, timed_out, out_of_memory, limits, state, start)
+
+
+def _printable(text, limit: int = 300) -> str:
+    """Text from the sandbox made safe to print and show: no control characters (terminal escapes)."""
+    return "".join(c if c.isprintable() else "?" for c in str(text)[:limit])
+
+
+def _outcome(events, answers, exitcode, timed_out, out_of_memory, limits, state, start) -> Execution:
     kinds = {e.get("event") for e in events}
-    dead = next((e.get("cell") for e in events if e.get("event") == "dead"), None)
-    invalid = next((e.get("message", "") for e in events if e.get("event") == "invalid"), None)
+    dead = next((_int(e.get("cell")) for e in events if e.get("event") == "dead"), None)
+    invalid = next((_printable(e.get("message", "")) for e in events if e.get("event") == "invalid"), None)
     if invalid is not None:
         status, detail = "invalid notebook", invalid
+    elif out_of_memory:
+        status, detail = "out of memory", (f"the notebook's processes together used more than "
+                                           f"{limits.memory_mb} MiB and were stopped")
     elif timed_out:
         status, detail = "timeout", f"the whole notebook took longer than {limits.timeout:g} s"
     elif dead is not None:
@@ -354,19 +439,21 @@ def _run(job: dict, state: Path, limits: Limits, start: float) -> Execution:
     elif "done" in kinds:
         status, detail = "ok", ""
     else:
-        tail = (state / "worker.log").read_bytes()[-400:].decode(errors="replace") if (
-            state / "worker.log").exists() else ""
-        status, detail = "crashed", f"the grading process ended early (exit {proc.exitcode})"
-        if "MemoryError" in tail:
+        status, detail = "crashed", f"the grading process ended early (exit {exitcode})"
+        if "MemoryError" in state.get("stderr", ""):
             detail += ": out of memory"
-    meta = next((e for e in events if e.get("event") == "meta"), {})
+    if state.get("overflow"):
+        detail = (detail + "; " if detail else "") + "it sent more than the grader reads, the rest was ignored"
+    errors = []
+    for e in events:
+        if e.get("event") == "error":
+            mentioned = e.get("names", ())
+            errors.append((_int(e.get("cell")), _printable(e.get("ename", "Error"), 60),
+                           tuple(n for n in mentioned if isinstance(n, str)) if isinstance(mentioned, list) else ()))
     return Execution(
-        status=status, answers=answers,
-        errors=tuple((e.get("cell"), e.get("ename"), tuple(e.get("names", ()))) for e in events
-                     if e.get("event") == "error"),
-        timeouts=tuple(e.get("cell") for e in events if e.get("event") == "timeout"),
-        dead_cell=dead, submitted_at=meta.get("submitted_at"), seconds=time.monotonic() - start,
-        detail=detail)
+        status=status, answers=answers, errors=tuple(errors),
+        timeouts=tuple(_int(e.get("cell")) for e in events if e.get("event") == "timeout"),
+        dead_cell=dead, seconds=time.monotonic() - start, detail=detail)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kamlab.grading.gradebook import _csv, fmt_points, write_atomic
 
-__all__ = ["render_feedback", "write_feedback", "write_summary", "write_written", "plot_score_distribution",
+__all__ = ["render_feedback", "write_feedback", "feedback_names", "write_summary", "write_written", "plot_score_distribution",
            "safe_filename"]
 
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;color:#263238}"
@@ -62,11 +62,36 @@ def render_feedback(student, spec) -> str:
             "answers must come from your analysis, not typed-in numbers.</small></p></body></html>\n")
 
 
+def feedback_names(student_ids) -> dict[str, str]:
+    """A distinct feedback file name per id: `safe_filename`, plus a short hash of the id where two ids
+    would share a name (``jo smith`` and ``jo_smith``; names that differ only by case, for file systems
+    that ignore it).
+
+    Examples
+    --------
+    >>> names = feedback_names(["jo smith", "jo_smith", "amy"])
+    >>> names["amy"], names["jo smith"] != names["jo_smith"]
+    ('amy', True)
+    """
+    import hashlib
+
+    ids = list(student_ids)
+    counts: dict[str, int] = {}
+    for sid in ids:
+        counts[safe_filename(sid).casefold()] = counts.get(safe_filename(sid).casefold(), 0) + 1
+    return {sid: safe_filename(sid) + ("" if counts[safe_filename(sid).casefold()] == 1 else
+                                       "-" + hashlib.sha256(sid.encode()).hexdigest()[:8]) for sid in ids}
+
+
 def write_feedback(folder, students, spec) -> Path:
-    """Write feedback/<student>.html for every student; returns the folder."""
+    """Write feedback/<student>.html for every student (fresh: older pages are removed); returns the folder."""
     folder = Path(folder)
+    if folder.is_dir():
+        for old in folder.glob("*.html"):
+            old.unlink()
+    names = feedback_names(s.student_id for s in students)
     for s in students:
-        write_atomic(folder / f"{safe_filename(s.student_id)}.html", render_feedback(s, spec))
+        write_atomic(folder / f"{names[s.student_id]}.html", render_feedback(s, spec))
     return folder
 
 
@@ -114,7 +139,25 @@ def _summary_rows(students, spec) -> list[list]:
     return rows
 
 
-def write_summary(out, students, spec) -> dict:
+def _attention(students, notes) -> str:
+    """The part of the summary an instructor must read: every submission that was not ok, every manual
+    override, and the notes on the inputs (uploads set aside, look-alike ids, missing times)."""
+    items = [f"<li><b>{escape(s.student_id)}</b>: {escape(s.status)}. {escape(s.detail)}</li>"
+             for s in students if s.status != "ok"]
+    overrides = [f"<li><b>{escape(s.student_id)}</b> {escape(q.name)}: {escape(fmt_points(q.points))} / "
+                 f"{escape(fmt_points(q.max_points))} ({escape(q.message)})</li>"
+                 for s in students for q in s.questions if q.manual and q.points is not None]
+    parts = []
+    if items:
+        parts.append(f"<h2>Not ok ({len(items)})</h2><ul>{''.join(items)}</ul>")
+    if overrides:
+        parts.append(f"<h2>Manual scores ({len(overrides)})</h2><ul>{''.join(overrides)}</ul>")
+    if notes:
+        parts.append("<h2>Inputs</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
+    return "".join(parts)
+
+
+def write_summary(out, students, spec, *, notes=()) -> dict:
     """Write summary.csv, summary.png (score distribution) and summary.html; returns their paths."""
     from matplotlib.figure import Figure
 
@@ -139,6 +182,7 @@ def write_summary(out, students, spec) -> dict:
             f"<p>{len(students)} submissions; "
             + ", ".join(f"{escape(k)}: {v}" for k, v in sorted(statuses.items()))
             + f"; late: {sum(s.late for s in students)}</p>"
+            f"{_attention(students, notes)}"
             f"<img alt='score distribution' src='data:image/png;base64,{img}'>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{table}</tbody></table></body></html>\n")
     return {"summary_csv": csv_path, "summary_png": png, "summary_html": write_atomic(out / "summary.html", html)}

@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
 from kamlab.data import DataError
 
-__all__ = ["write_atomic", "write_gradebook", "write_details", "read_manual_scores", "merge_manual",
+__all__ = ["safe_cell", "write_atomic", "write_gradebook", "write_details", "read_manual_scores", "merge_manual",
            "write_manual_template", "fmt_points"]
 
 MANUAL_COLUMNS = ("student_id", "question", "points", "comment")
@@ -59,9 +61,27 @@ def write_atomic(path: str | Path, text: str) -> Path:
     return path
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or carriage
+    return) gets a leading apostrophe (OWASP's advice for CSV injection); numbers stay numbers.
+
+    Examples
+    --------
+    >>> safe_cell("=HYPERLINK(\"http://x\")"), safe_cell("-1.5"), safe_cell("amy"), safe_cell(3)
+    ('\'=HYPERLINK("http://x")', '-1.5', 'amy', 3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def _csv(rows) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv.writer(buf, lineterminator="\n").writerows([safe_cell(c) for c in row] for row in rows)
     return buf.getvalue()
 
 
@@ -99,6 +119,13 @@ def read_manual_scores(path, spec) -> dict:
     path = Path(path)
     if not path.exists():
         raise DataError(f"manual scores file {path} does not exist")
+    try:
+        return _read_manual(path, spec)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"{path} is not a UTF-8 CSV file with the columns {', '.join(MANUAL_COLUMNS)} ({err})") from None
+
+
+def _read_manual(path: Path, spec) -> dict:
     maxima = {a.name: a.points for a in spec.answers} | {w.name: w.points for w in spec.written}
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
@@ -119,7 +146,10 @@ def read_manual_scores(path, spec) -> dict:
                 raise DataError(f"{path} line {line}: points {points!r} is not a number") from None
             if not 0 <= value <= maxima[question]:
                 raise DataError(f"{path} line {line}: {value:g} points for {question} is outside 0..{maxima[question]:g}")
-            scores[((row.get("student_id") or "").strip(), question)] = (value, (row.get("comment") or "").strip())
+            sid = " ".join(unicodedata.normalize("NFC", row.get("student_id") or "").split())
+            if not sid:
+                raise DataError(f"{path} line {line}: no student_id")
+            scores[(sid, question)] = (value, (row.get("comment") or "").strip())
     return scores
 
 

@@ -64,6 +64,12 @@ def _auto_total(results) -> float:
 def validate(solutions: str | Path | None = None, exercises: str | Path | None = None, *,
              assignments=None, workers: int = 2, progress: bool = True) -> ValidationReport:
     """Run every solution and untouched exercise (see the module docstring) and report problems."""
+    from kamlab.grading.sandbox import SandboxUnavailable, available
+
+    try:  # validate runs only the instructor's own notebooks: sandboxed where possible, never refused
+        sandbox = bool(available())
+    except SandboxUnavailable:
+        sandbox = False
     solutions = Path(solutions) if solutions is not None else solutions_folder()
     exercises = Path(exercises) if exercises is not None else solutions.parent / "exercises"
     items = []
@@ -78,11 +84,11 @@ def validate(solutions: str | Path | None = None, exercises: str | Path | None =
             limits = _limits(spec)
             hidden, names = spec.hidden_parameters, spec.names
             futures.append({
-                "expected": pool.submit(execute, sol, parameters=hidden, names=names, limits=limits),
-                "solution": pool.submit(execute, sol, parameters=hidden, names=names, limits=limits),
-                "exercise": pool.submit(execute, ex, parameters=hidden, names=names, limits=limits)
+                "expected": pool.submit(execute, sol, parameters=hidden, names=names, limits=limits, sandbox=sandbox),
+                "solution": pool.submit(execute, sol, parameters=hidden, names=names, limits=limits, sandbox=sandbox),
+                "exercise": pool.submit(execute, ex, parameters=hidden, names=names, limits=limits, sandbox=sandbox)
                 if ex.exists() else None,
-                "public": pool.submit(execute, sol, parameters={}, names=names, limits=limits),
+                "public": pool.submit(execute, sol, parameters={}, names=names, limits=limits, sandbox=sandbox),
             })
         it = zip(items, futures)
         if progress:
@@ -98,7 +104,7 @@ def _check(sol: Path, spec: authoring.Spec, runs: dict) -> AssignmentCheck:
     auto_max = round(sum(a.points for a in spec.answers), 2)
     try:
         expected = expected_answers(sol, spec, spec.hidden_parameters, _limits(spec),
-                                    execution=runs["expected"].result())
+                                    execution=runs["expected"].result())  # (already run: no sandbox needed)
     except ValueError as err:
         return AssignmentCheck(spec.assignment, 0, 0, auto_max, (str(err),))
     solution = runs["solution"].result()
