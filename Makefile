@@ -26,7 +26,7 @@ test: bootstrap browser sandbox
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-## test-newest: the unit tests and doctests (not the notebooks, not the browser) on the newest Python here
+## test-newest: the unit tests and doctests (not the notebooks, the browser or the slow tests) on the newest Python here
 ##      (3.12 or later, found by .ci/newest-python), in .venv-newest with the same pins; CI runs it after test
 NEWEST_PYTHON ?= $(shell bash .ci/newest-python)
 NEWEST := .venv-newest
@@ -38,7 +38,7 @@ test-newest:
 	  $(NEWEST)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' && \
 	  touch $(NEWEST)/.kamlab-installed || exit 1; fi; \
 	$(NEWEST)/bin/python --version; \
-	$(NEWEST)/bin/python -m pytest -q -m 'not browser and not notebooks'
+	$(NEWEST)/bin/python -m pytest -q -m 'not browser and not notebooks and not slow'
 
 ## bootstrap: .venv with the pinned dependencies (constraints.txt) and kamlab, editable
 bootstrap: $(STAMP)
