@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "tests" / "submissions" / "_solutions" / "ex00_demo.ipynb"
 LIMITS = {"cell_timeout": 8, "timeout": 40, "memory_mb": 2048}
 DEADLINE = "2100-01-01T00:00:00Z"
+pytestmark = pytest.mark.slow  # whole grading runs in the sandbox
 Q1, Q2, Q3, Q4 = 4, 6, 8, 10  # cell indexes of the answers in the demo solution
 
 
