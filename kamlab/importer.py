@@ -360,25 +360,15 @@ def _read_source(source, mapping: dict, label: str, reading) -> tuple[pd.DataFra
             frame, lines = frame.loc[~blank], lines[~blank]
         frame, notes = frame.reset_index(drop=True), []
     else:
-        table = readers.read_table(source, label=label, options=reading, expected=tuple(wanted))
+        table = readers.read_table(source, label=label, options=reading, expected=tuple(wanted), keep=tuple(wanted),
+                                   repeats=True)
         frame, lines, notes = table.frame, table.lines, list(table.notes)
         _require_columns(frame, wanted, label, table.header_line)
     if len(frame) == 0:
         raise data.DataError(f"{label}: the file has a header but no lines (nothing below the header).\n    Fix: "
                              f"export the table again with its lines.")
-    repeat_of = _repeats(frame, lines)
-    return frame[wanted], lines, notes, repeat_of
-
-
-def _repeats(frame: pd.DataFrame, lines: np.ndarray) -> np.ndarray:
-    """For every row, the line of the first row with exactly the same cells (0 for the first of its kind)."""
-    key = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    repeated = pd.Series(key).duplicated().to_numpy()
-    out = np.zeros(len(frame), dtype=np.int64)
-    if repeated.any():
-        first = pd.Series(np.arange(len(frame))).groupby(key).transform("first").to_numpy()
-        out[repeated] = np.asarray(lines)[first[repeated]]
-    return out
+    repeated = table.repeat_of if not isinstance(source, pd.DataFrame) else readers.repeat_of(frame, lines)
+    return frame[wanted], lines, notes, repeated
 
 
 def _require_columns(frame: pd.DataFrame, wanted: list[str], label: str, header_line: int = 1) -> None:
@@ -518,7 +508,7 @@ def _drop_total_rows(df: pd.DataFrame, mapping: dict, label: str, notes: list[st
     texts = [t for t in ("account_id", "order_id", "product_id", "product_name", "account_name") if t in mapping]
     total = np.zeros(len(df), dtype=bool)
     for t in texts:
-        total |= df[t].str.match(_TOTAL_WORDS, case=False).fillna(False).to_numpy(dtype=bool)
+        total |= readers._on_uniques(df[t], lambda u: u.str.match(_TOTAL_WORDS, case=False).fillna(False))
     ids = df[["account_id", "order_id", "product_id"]].isna().all(axis=1).to_numpy()
     if ids[-1] and len(df) > 2:  # a last line with no ids but numbers: a total if it adds up the others
         rest = df["quantity"].iloc[:-1].sum()

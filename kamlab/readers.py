@@ -174,6 +174,7 @@ class Table:
     sep: str | None = None
     header_line: int = 1
     sheet: str | None = None
+    repeat_of: np.ndarray | None = None  # per row: the line it repeats exactly (all columns), 0 if none
 
 
 # --------------------------------------------------------------------------------------------------
@@ -195,7 +196,7 @@ def read_bytes(path, label: str) -> bytes:
         except (OSError, EOFError) as err:
             raise DataError(f"{label}: a damaged .gz file ({err}).\n    Fix: compress the export again, or give "
                             f"the plain .csv.") from None
-    if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if len(raw) < 65536 and not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise DataError(f"{label}: the file is empty ({len(raw)} bytes, no header on line 1).\n    Fix: export "
                         f"the table again, with its header row and its lines.")
     return raw
@@ -235,13 +236,10 @@ def decode(raw: bytes, label: str, stated: str | None = None) -> tuple[bytes, st
         return _utf8(_decode_or_raise(raw, encoding, label)), encoding, notes
     else:
         encoding = "utf-8"
-    if raw.isascii():
+    bad = _first_non_utf8(raw)
+    if bad is None:
         return _newlines(raw), "utf-8", notes
-    try:
-        raw.decode("utf-8")
-        return _newlines(raw), "utf-8", notes
-    except UnicodeDecodeError as err:
-        first = _line_of(raw, err.start)
+    first = _line_of(raw, bad)
     encoding, evidence = _guess_legacy(raw)
     notes.append(f"{label} is not UTF-8 (first such character on line {first}): read as {encoding} "
                  f"({_NAMES[encoding]}), because {evidence}. If names look wrong, state --assume encoding=... "
@@ -270,6 +268,22 @@ def _utf16_without_bom(head: bytes) -> str | None:
         return "utf-16-le"
     if even > 0.4 * half and odd < 0.05 * half:
         return "utf-16-be"
+    return None
+
+
+def _first_non_utf8(raw: bytes, chunk: int = 1 << 23) -> int | None:
+    """The offset of the first byte that is not UTF-8, or None; checked in slices (no copy of a big file)."""
+    if raw.isascii():
+        return None
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    for start in range(0, len(raw), chunk):
+        try:
+            decoder.decode(view[start:start + chunk], final=start + chunk >= len(raw))
+        except UnicodeDecodeError as err:
+            return max(start + err.start - len(decoder.getstate()[0]), 0)
     return None
 
 
@@ -319,12 +333,15 @@ def _guess_legacy(raw: bytes) -> tuple[str, str]:
 
 
 def read_table(path, *, label: str | None = None, options: ReadOptions | None = None,
-               expected: tuple[str, ...] = (), allow_workbook: bool = True) -> Table:
+               expected: tuple[str, ...] = (), allow_workbook: bool = True, keep: tuple[str, ...] | None = None,
+               repeats: bool = False) -> Table:
     """Read one table from a CSV (.csv, .csv.gz, any separator and encoding) or an Excel workbook.
 
     `expected` are column names the header must hold: they locate the header line (skipping a title
     block), the separator and the sheet. Cells are text (Excel cells keep Excel's numbers and dates);
-    rows whose cells are all empty are dropped, keeping the other rows' line numbers.
+    rows whose cells are all empty are dropped, keeping the other rows' line numbers. `keep` limits the
+    frame to those columns (when all are there; the others are still read and checked); `repeats` finds the
+    rows that repeat an earlier row in every column (`Table.repeat_of`).
 
     Examples
     --------
@@ -345,13 +362,18 @@ def read_table(path, *, label: str | None = None, options: ReadOptions | None = 
             raise DataError(f"{label}: this is an Excel workbook (.xlsx/.xls), not a CSV text file, although "
                             f"its name ends in .csv.\n    Fix: open it in Excel and use File > Save As > "
                             f"'CSV UTF-8 (Comma delimited)', one sheet per table.")
-        return read_workbook(raw, label, options, expected)
+        table = read_workbook(raw, label, options, expected)
+        if repeats:
+            table.repeat_of = repeat_of(table.frame, table.lines)
+        if keep and set(keep) <= set(table.frame.columns):
+            table.frame = table.frame[list(keep)]
+        return table
     if options.sheet:
         raise DataError(f"{label}: sheet={options.sheet!r} was stated, but this is a text file, not a workbook."
                         f"\n    Fix: leave out --assume sheet=...")
     text, encoding, notes = decode(raw, label, options.encoding)
     del raw
-    return _read_text(text, label, options, expected, encoding, notes)
+    return _read_text(text, label, options, expected, encoding, notes, keep, repeats)
 
 
 def _split(line: str, sep: str) -> list[str]:
@@ -393,7 +415,8 @@ def _find_header(lines: list[str], label: str, options: ReadOptions,
     return sep, idx, []
 
 
-def _read_text(text: bytes, label: str, options: ReadOptions, expected, encoding, notes) -> Table:
+def _read_text(text: bytes, label: str, options: ReadOptions, expected, encoding, notes, keep=None,
+               repeats=False) -> Table:
     head = text[:65536].decode("utf-8", errors="replace").split("\n")[:200]
     if not any(x.strip() for x in head):
         raise DataError(f"{label}: the file is empty (only blank lines, no header on line 1).\n    Fix: export "
@@ -413,14 +436,37 @@ def _read_text(text: bytes, label: str, options: ReadOptions, expected, encoding
     if dup:
         raise DataError(f"{label}, line {idx + 1}: the header names column{'s' * (len(dup) > 1)} "
                         f"{', '.join(map(repr, dup))} more than once.\n    Fix: give every column its own name.")
-    frame, lines = _parse_csv(text, label, sep, idx, header)
-    keep = frame.notna().any(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), bool)
-    if not keep.all():
-        frame, lines = frame.loc[keep].reset_index(drop=True), lines[keep]
-    return Table(frame, lines, notes, encoding, sep, idx + 1)
+    frame, lines, repeated = _parse_csv(text, label, sep, idx, header, keep, repeats)
+    rows = frame.notna().any(axis=1).to_numpy() if len(frame.columns) else np.zeros(len(frame), bool)
+    if not rows.all():
+        frame, lines = frame.loc[rows].reset_index(drop=True), lines[rows]
+        repeated = repeated[rows] if repeated is not None else None
+    return Table(frame, lines, notes, encoding, sep, idx + 1, repeat_of=repeated)
 
 
-def _parse_csv(text: bytes, label: str, sep: str, idx: int, header: list[str]):
+def repeat_of(frame, lines) -> np.ndarray:
+    """For every row, the line of the first row with exactly the same cells (0 for the first of its kind).
+
+    Examples
+    --------
+    >>> repeat_of(pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 2, 1]}), np.array([2, 3, 4])).tolist()
+    [0, 0, 2]
+    """
+    columns = frame.itercolumns() if hasattr(frame, "itercolumns") else (frame[c] for c in frame.columns)
+    key = np.zeros(len(lines) if not hasattr(frame, "num_rows") else frame.num_rows, dtype=np.uint64)
+    for col in columns:
+        col = col.to_pandas() if hasattr(col, "to_pandas") else col
+        with np.errstate(over="ignore"):
+            key = key * np.uint64(1000003) ^ pd.util.hash_pandas_object(col, index=False).to_numpy()
+    repeated = pd.Series(key).duplicated().to_numpy()
+    out = np.zeros(len(key), dtype=np.int64)
+    if repeated.any():
+        first = pd.Series(np.arange(len(key))).groupby(key).transform("first").to_numpy()
+        out[repeated] = np.asarray(lines)[first[repeated]]
+    return out
+
+
+def _parse_csv(text: bytes, label: str, sep: str, idx: int, header: list[str], keep=None, repeats=False):
     """Every field as text, or a `DataError` naming the lines whose field count differs from the header's."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -433,14 +479,17 @@ def _parse_csv(text: bytes, label: str, sep: str, idx: int, header: list[str]):
 
     names = [f"c{i}" for i in range(len(header))]
     table = pacsv.read_csv(
-        io.BytesIO(text),
+        pa.BufferReader(pa.py_buffer(text)),
         read_options=pacsv.ReadOptions(skip_rows=idx + 1, column_names=names, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                              strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True))
     blank_rows = [r for r in invalid if not r.text.strip()]
     wrong = [r for r in invalid if r.text.strip()]
-    has_blank = bool(blank_rows) or b"\n\n" in text[text.find(b"\n") + 1:].rstrip(b"\n")
+    end = len(text) - 1
+    while end > 0 and text[end] == 10:  # trailing blank lines do not move any line number
+        end -= 1
+    has_blank = bool(blank_rows) or text.find(b"\n\n", 0, end + 1) >= 0
     if wrong or has_blank:
         lines, bad = _scan_lines(text, sep, idx, len(header))
         if wrong or bad:
@@ -457,8 +506,12 @@ def _parse_csv(text: bytes, label: str, sep: str, idx: int, header: list[str]):
             lines = np.arange(idx + 2, idx + 2 + table.num_rows)
     else:
         lines = np.arange(idx + 2, idx + 2 + table.num_rows)
-    frame = table.rename_columns(header).to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
-    return frame, lines
+    table = table.rename_columns(header)
+    repeated = repeat_of(table, lines) if repeats else None
+    if keep and set(keep) <= set(header):
+        table = table.select(list(dict.fromkeys(keep)))
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    return frame, lines, repeated
 
 
 def _scan_lines(text: bytes, sep: str, idx: int, width: int):
@@ -558,8 +611,7 @@ def spreadsheet_errors(frame: pd.DataFrame, lines, label: str, columns=None) -> 
         s = frame[col]
         if s.dtype.kind in "biufcmM":
             continue
-        text = s.astype("str").str.strip().str.upper()
-        bad = text.isin(SPREADSHEET_ERRORS).to_numpy(dtype=bool)
+        bad = _on_uniques(s, lambda u: u.astype("str").str.strip().str.upper().isin(SPREADSHEET_ERRORS))
         if bad.any():
             out.append(problem(label, col, np.asarray(lines)[bad], s[bad], "spreadsheet error values (a formula "
                                "that failed, e.g. a lookup that found nothing)",
@@ -675,6 +727,13 @@ def explain_numbers(bad: pd.Series, lines, label: str, column: str, kind: str) -
     return out
 
 
+def _on_uniques(s: pd.Series, func) -> np.ndarray:
+    """`func` (text Series -> boolean array) applied to the distinct values only, spread back to every row."""
+    codes, uniques = pd.factorize(s)
+    hit = np.asarray(func(pd.Series(uniques, dtype=s.dtype)), dtype=bool)
+    return np.where(codes >= 0, hit[np.maximum(codes, 0)] if len(hit) else False, False)
+
+
 def parse_numbers(s: pd.Series, lines, label: str, column: str, fmt: NumberFormat, problems: list,
                   kind: str = "float") -> pd.Series | None:
     """A text (or numeric) column as float64 under `fmt`; None (and problems added) when a cell is not a
@@ -693,6 +752,19 @@ def parse_numbers(s: pd.Series, lines, label: str, column: str, fmt: NumberForma
     [1824.0, -3.5]
     """
     lines = np.asarray(lines)
+    if s.dtype.kind in "biuf":
+        return s.astype("float64")
+    if s.dtype != object and len(s) > 256:  # parse each distinct text once (a column holds few distinct numbers)
+        codes, uniques = pd.factorize(s)
+        values = _parse_numbers(pd.Series(uniques, dtype=s.dtype), np.zeros(len(uniques)), label, column, fmt, [],
+                                kind)
+        if values is not None:
+            out = values.to_numpy()[np.maximum(codes, 0)] if len(values) else np.full(len(codes), np.nan)
+            return pd.Series(np.where(codes >= 0, out, np.nan), index=s.index, dtype="float64")
+    return _parse_numbers(s, lines, label, column, fmt, problems, kind)
+
+
+def _parse_numbers(s, lines, label, column, fmt, problems, kind):
     if s.dtype.kind in "biuf":
         return s.astype("float64")
     if s.dtype == object:  # Excel: numbers stay numbers, text cells are parsed
