@@ -521,8 +521,8 @@ def _scan_lines(text: bytes, sep: str, idx: int, width: int):
     lines, bad, previous = [], [], 0
     for record in reader:
         start, previous = previous + 1, reader.line_num
-        if start <= idx + 1 or not record or not "".join(record).strip():
-            continue
+        if start <= idx + 1 or not record or (len(record) == 1 and not record[0].strip()):
+            continue  # the header, or a blank line (pyarrow skips those too)
         if len(record) != width:
             bad.append((start, len(record), sep.join(record)))
         else:
@@ -654,8 +654,9 @@ def detect_number_format(columns: dict[str, pd.Series], options: ReadOptions | N
     if options.decimal:
         thousands = thousands_stated if thousands_stated is not None else None
         return NumberFormat(options.decimal, thousands or None, negative, True), []
-    texts = [s.dropna().astype("str").str.strip() for s in columns.values() if s.dtype.kind not in "biufcmM"]
-    texts = [t[~t.str.match(_PLAIN)] for t in texts if len(t)]
+    texts = [pd.Series(s.dropna().unique()).astype("str").str.strip() for s in columns.values()
+             if s.dtype.kind not in "biufcmM"]
+    texts = [t for t in texts if len(t)]
     comma_dec = point_dec = space_k = None
     pats = {
         "comma": r"^[-+(]?(\d+|\d{1,3}(\.\d{3})+|\d{1,3}([ \u00a0\u202f]\d{3})+),(\d{1,2}|\d{4,})[)-]?$|"
@@ -686,9 +687,13 @@ def detect_number_format(columns: dict[str, pd.Series], options: ReadOptions | N
     if thousands is None and space_k is not None:
         thousands = " "
         notes.append(f"{label}: numbers are grouped in thousands with spaces (e.g. {space_k!r}), read as such.")
-    elif thousands is None and point_dec is not None and "," in point_dec:
-        thousands = ","
-        notes.append(f"{label}: numbers are grouped in thousands with commas (e.g. {point_dec!r}), read as such.")
+    elif thousands is None and point_dec is not None:  # the decimal mark is a point: a comma groups thousands
+        grouped = [t[t.str.match(_group(","))] for t in texts]
+        example = point_dec if "," in point_dec else next((g.iloc[0] for g in grouped if len(g)), None)
+        if example is not None:
+            thousands = ","
+            notes.append(f"{label}: numbers are grouped in thousands with commas (e.g. {example!r}; the decimal "
+                         f"mark is a point, e.g. {point_dec!r}), read as such.")
     return NumberFormat(".", thousands or None, negative), notes
 
 
