@@ -282,6 +282,7 @@ def _import(source, columns, opts: dict, label: str) -> ImportResult:
     lines_df = _check_lines(lines_df, repeat_of, mapping, label, opts, notes)
     lines_df = _classify(lines_df, opts["noise_codes"])
     built = _Builder(lines_df, mapping, opts, label, notes)
+    del lines_df  # the builder keeps what it needs
     return built.result()
 
 
@@ -596,13 +597,15 @@ class _Builder:
     """Turns classified lines into the seven tables, recording each assumption it makes."""
 
     def __init__(self, lines: pd.DataFrame, mapping: dict, opts: dict, label: str, notes: list[str]):
-        self.all, self.mapping, self.opts, self.label, self.notes = lines, mapping, opts, label, notes
+        self.mapping, self.opts, self.label, self.notes = mapping, opts, label, notes
         self.assumed: list[Assumption] = []
         aside = lines["reason"].notna().to_numpy()
+        product = (lines["kind"] == "product").to_numpy()
         self.aside = lines.loc[aside]
-        kept = lines.loc[~aside]
-        self.products_only = kept.loc[kept["kind"] == "product"].reset_index(drop=True)
-        self.non_product = kept.loc[kept["kind"] != "product"]
+        self.non_product = lines.loc[~aside & ~product]
+        self.products_only = lines.loc[~aside & product].drop(columns=["repeat_of", "reason", "kind"])
+        self.products_only = self.products_only.reset_index(drop=True)
+        self.all = lines[["line", "product_id", "amount"]]  # what the reconciliation and the noise codes need
 
     def assume(self, name: str, text: str, value=None) -> None:
         self.assumed.append(Assumption(name, self.opts.get(name) if value is None else value, text))
