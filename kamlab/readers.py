@@ -688,8 +688,8 @@ def detect_number_format(columns: dict[str, pd.Series], options: ReadOptions | N
         thousands = " "
         notes.append(f"{label}: numbers are grouped in thousands with spaces (e.g. {space_k!r}), read as such.")
     elif thousands is None and point_dec is not None:  # the decimal mark is a point: a comma groups thousands
-        grouped = [t[t.str.match(_group(","))] for t in texts]
-        example = point_dec if "," in point_dec else next((g.iloc[0] for g in grouped if len(g)), None)
+        grouped = [t[t.str.match(r"^[-+(]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?[)-]?$")] for t in texts]
+        example = next((g.iloc[0] for g in grouped if len(g)), None)
         if example is not None:
             thousands = ","
             notes.append(f"{label}: numbers are grouped in thousands with commas (e.g. {example!r}; the decimal "
