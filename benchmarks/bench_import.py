@@ -33,7 +33,7 @@ warnings.simplefilter("ignore")
 from kamlab import importer
 t = time.perf_counter()
 r = importer.from_order_lines(sys.argv[1], json.loads(sys.argv[2]), currency="GBP", noise_codes="online_retail")
-print(json.dumps({"seconds": time.perf_counter() - t, "rows": int(len(r.dataset.order_lines) + len(r.set_aside)),
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": int(r.reconciliation.table["lines"].sum()),
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

@@ -474,15 +474,18 @@ def _flag(s, lines, label, where, problems):
 
 
 def _text(s, *, id_like: bool) -> pd.Series:
+    """Text cells (each distinct value cleaned once): blanks empty, names stripped, float ids as integers."""
     if pd.api.types.is_float_dtype(s) and ((s % 1 == 0) | s.isna()).all():
         s = s.astype("Int64")
-    text = s.astype("str")
+    codes, uniques = pd.factorize(s)
+    text = pd.Series(uniques, dtype=object).astype("str")
     text = text.where(text.str.strip() != "")
     if not id_like:
-        return text.str.strip()
-    if text.notna().any() and (text.str.strip().str.endswith(".0") | text.isna()).all():
+        text = text.str.strip()
+    elif text.notna().any() and (text.str.strip().str.endswith(".0") | text.isna()).all():
         text = text.str.strip().str.slice(0, -2)  # ids exported as floats: 17850.0 -> 17850
-    return text
+    out = text.take(np.maximum(codes, 0)) if len(text) else pd.Series(np.nan, index=range(len(codes)), dtype="str")
+    return pd.Series(out.to_numpy(), index=s.index, dtype="str").where(codes >= 0)
 
 
 def _check_lines(df: pd.DataFrame, repeat_of: np.ndarray, mapping: dict, label: str, opts: dict,

@@ -452,16 +452,21 @@ def repeat_of(frame, lines) -> np.ndarray:
     >>> repeat_of(pd.DataFrame({"a": ["x", "y", "x"], "b": [1, 2, 1]}), np.array([2, 3, 4])).tolist()
     [0, 0, 2]
     """
-    columns = frame.itercolumns() if hasattr(frame, "itercolumns") else (frame[c] for c in frame.columns)
-    key = np.zeros(len(lines) if not hasattr(frame, "num_rows") else frame.num_rows, dtype=np.uint64)
-    for col in columns:
-        col = col.to_pandas() if hasattr(col, "to_pandas") else col
-        with np.errstate(over="ignore"):
-            key = key * np.uint64(1000003) ^ pd.util.hash_pandas_object(col, index=False).to_numpy()
-    repeated = pd.Series(key).duplicated().to_numpy()
-    out = np.zeros(len(key), dtype=np.int64)
+    if hasattr(frame, "itercolumns"):  # an Arrow table: integer codes per column, from Arrow's own hashing
+        import pyarrow.compute as pc
+
+        codes = {i: pc.dictionary_encode(col).combine_chunks().indices.to_numpy(zero_copy_only=False)
+                 for i, col in enumerate(frame.itercolumns())}
+        codes = pd.DataFrame({i: np.nan_to_num(c, nan=-1).astype(np.int64) for i, c in codes.items()})
+    else:
+        codes = pd.DataFrame({i: pd.factorize(frame[c])[0] for i, c in enumerate(frame.columns)})
+    if codes.shape[1] == 0:
+        return np.zeros(len(lines), dtype=np.int64)
+    repeated = codes.duplicated().to_numpy()
+    out = np.zeros(len(codes), dtype=np.int64)
     if repeated.any():
-        first = pd.Series(np.arange(len(key))).groupby(key).transform("first").to_numpy()
+        group = codes.groupby(list(codes.columns), sort=False).ngroup().to_numpy()
+        first = pd.Series(np.arange(len(codes))).groupby(group).transform("first").to_numpy()
         out[repeated] = np.asarray(lines)[first[repeated]]
     return out
 
@@ -611,6 +616,8 @@ def spreadsheet_errors(frame: pd.DataFrame, lines, label: str, columns=None) -> 
         s = frame[col]
         if s.dtype.kind in "biufcmM":
             continue
+        if not s.astype("str").str.contains("#", regex=False).any():
+            continue  # no cell holds a '#': nothing to look up
         bad = _on_uniques(s, lambda u: u.astype("str").str.strip().str.upper().isin(SPREADSHEET_ERRORS))
         if bad.any():
             out.append(problem(label, col, np.asarray(lines)[bad], s[bad], "spreadsheet error values (a formula "
