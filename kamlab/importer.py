@@ -484,8 +484,11 @@ def _text(s, *, id_like: bool) -> pd.Series:
         text = text.str.strip()
     elif text.notna().any() and (text.str.strip().str.endswith(".0") | text.isna()).all():
         text = text.str.strip().str.slice(0, -2)  # ids exported as floats: 17850.0 -> 17850
-    out = text.take(np.maximum(codes, 0)) if len(text) else pd.Series(np.nan, index=range(len(codes)), dtype="str")
-    return pd.Series(out.to_numpy(), index=s.index, dtype="str").where(codes >= 0)
+    import pyarrow as pa
+
+    values = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    out = values.take(pa.array(np.where(codes >= 0, codes, 0) if len(values) else codes, mask=codes < 0))
+    return pd.Series(out, index=s.index, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _check_lines(df: pd.DataFrame, repeat_of: np.ndarray, mapping: dict, label: str, opts: dict,

@@ -455,9 +455,8 @@ def repeat_of(frame, lines) -> np.ndarray:
     if hasattr(frame, "itercolumns"):  # an Arrow table: integer codes per column, from Arrow's own hashing
         import pyarrow.compute as pc
 
-        codes = {i: pc.dictionary_encode(col).combine_chunks().indices.to_numpy(zero_copy_only=False)
-                 for i, col in enumerate(frame.itercolumns())}
-        codes = pd.DataFrame({i: np.nan_to_num(c, nan=-1).astype(np.int64) for i, c in codes.items()})
+        codes = pd.DataFrame({i: pc.fill_null(pc.dictionary_encode(col).combine_chunks().indices, -1).to_numpy()
+                              for i, col in enumerate(frame.itercolumns())}, copy=False)
     else:
         codes = pd.DataFrame({i: pd.factorize(frame[c])[0] for i, c in enumerate(frame.columns)})
     if codes.shape[1] == 0:
