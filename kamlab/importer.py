@@ -502,7 +502,8 @@ def _check_lines(df: pd.DataFrame, repeat_of: np.ndarray, mapping: dict, label: 
         pairs = "; ".join(f"line {a} = line {b}" for a, b in zip(df["line"][twice][:5], repeat_of[twice][:5]))
         what = ("set aside (duplicates=drop)" if opts["duplicates"] == "drop" else
                 "kept, so counted twice (state --assume duplicates=drop to set the repeats aside)")
-        notes.append(f"{label}: {int(twice.sum()):,} lines repeat an earlier line exactly ({pairs}"
+        verb = "line repeats" if twice.sum() == 1 else "lines repeat"
+        notes.append(f"{label}: {int(twice.sum()):,} {verb} an earlier line exactly ({pairs}"
                      f"{', ...' if twice.sum() > 5 else ''}): {what}.")
     df["repeat_of"] = np.where(opts["duplicates"] == "drop", repeat_of, 0)
     for target in ("account_id", "product_id"):

@@ -297,6 +297,18 @@ def _utf8(text: str) -> bytes:
     return _newlines(text.encode("utf-8"))
 
 
+def _word_at(raw: bytes, pos: int, encoding: str) -> str:
+    """The word around byte `pos`, decoded (one byte is one character in these code pages)."""
+    lo = max(pos - 20, 0)
+    text = raw[lo:pos + 20].decode(encoding, errors="replace")
+    i = j = pos - lo
+    while i > 0 and text[i - 1].isalpha():
+        i -= 1
+    while j < len(text) - 1 and text[j + 1].isalpha():
+        j += 1
+    return text[i:j + 1]
+
+
 def _guess_legacy(raw: bytes) -> tuple[str, str]:
     """The legacy code page in which the non-ASCII bytes read most like accented letters inside words."""
     spots = [m.start() for _, m in zip(range(2000), re.finditer(rb"[\x80-\xff]", raw))]
@@ -314,9 +326,7 @@ def _guess_legacy(raw: bytes) -> tuple[str, str]:
             elif ch in _ACCENTED:
                 score += 2 if (ch.islower() == lower_near or not near.strip()) else 1
                 if len(words) < 3:
-                    start = raw.rfind(b"\n", 0, pos) + 1
-                    word = raw[start:pos + 8].decode(encoding, errors="replace").split()[-1:] or [ch]
-                    words.append(word[0][:20])
+                    words.append(_word_at(raw, pos, encoding))
             elif ch.isalpha():
                 score += 0
             else:
