@@ -471,12 +471,20 @@ def repeat_of(frame, lines) -> np.ndarray:
         codes = pd.DataFrame({i: pd.factorize(frame[c])[0] for i, c in enumerate(frame.columns)})
     if codes.shape[1] == 0:
         return np.zeros(len(lines), dtype=np.int64)
-    repeated = codes.duplicated().to_numpy()
+    key = np.zeros(len(codes), dtype=np.uint64)  # one 64-bit key per row (FNV-style mixing of the codes) ...
+    with np.errstate(over="ignore"):
+        for col in codes.columns:
+            key = (key ^ (codes[col].to_numpy().astype(np.int64) + 1).astype(np.uint64)) * np.uint64(1099511628211)
     out = np.zeros(len(codes), dtype=np.int64)
-    if repeated.any():
-        group = codes.groupby(list(codes.columns), sort=False).ngroup().to_numpy()
-        first = pd.Series(np.arange(len(codes))).groupby(group).transform("first").to_numpy()
-        out[repeated] = np.asarray(lines)[first[repeated]]
+    candidate = pd.Series(key).duplicated().to_numpy()
+    if candidate.any():
+        first = pd.Series(np.arange(len(codes))).groupby(key, sort=False).transform("first").to_numpy()
+        same = np.ones(int(candidate.sum()), dtype=bool)  # ... then every candidate checked cell by cell
+        for col in codes.columns:
+            c = codes[col].to_numpy()
+            same &= c[candidate] == c[first[candidate]]
+        rows = np.flatnonzero(candidate)[same]
+        out[rows] = np.asarray(lines)[first[rows]]
     return out
 
 
