@@ -6,20 +6,24 @@ A `Dataset` is a frozen dataclass of pandas DataFrames, one per table of `kamlab
 
 Reading rules (what a finance person's files may look like, and what kamlab does with them)
 ----------------------------------------------------------------------------------------------
-- One CSV per table, comma separated, header on line 1, so data row *i* (counting from 1) is line
-  *i + 1* of the file: every message names the file, the column and these line numbers, the way a text
-  editor or Excel's row numbers show them.
-- Encoding: UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8" writes one): read as is.
-  A file that is not UTF-8 (Excel's plain "CSV" on Windows writes cp1252) is read as cp1252 (Latin-1 for
-  the few bytes cp1252 leaves undefined), and a `UserWarning` plus a note in ``meta["load_notes"]`` say so
-  and name the first line with such a character. Re-save as "CSV UTF-8" to silence it.
-- Numbers are plain: ``1234.5``, not ``1,234.50``, ``€12`` or ``12,5``: those are reported with how to fix
-  them. Fractions, not percents (``0.25``, not ``25%``).
+Files are read by `kamlab.readers.read_table`, the same reader `kamlab import` uses.
+
+- One CSV per table, header on line 1, so data row *i* (counting from 1) is line *i + 1* of the file
+  (blank lines keep their numbers): every message names the file, the column and these line numbers, the
+  way a text editor or Excel's row numbers show them. Every line must have the header's number of fields.
+- Encoding: UTF-8 with or without a byte-order mark, or UTF-16, read as is. A file that is not UTF-8 is
+  read in the legacy code page whose accented letters read as words (cp1252 from Excel on Windows,
+  mac_roman, cp850), and a `UserWarning` plus a note in ``meta["load_notes"]`` say so and name the first
+  line with such a character. Re-save as "CSV UTF-8" to silence it. LF, CRLF or CR line ends; comma,
+  semicolon, tab or pipe separators (a separator other than comma is noted).
+- Numbers are plain: ``1234.5``, not ``1,234.50``, ``€12``, ``12,5`` or ``(12.50)``: those are reported
+  with how to fix them, and so is a number that reads two ways (``1.824`` in a column with no other
+  decimals). Fractions, not percents (``0.25``, not ``25%``).
 - Dates are ISO ``yyyy-mm-dd`` (an ISO date-time such as ``2025-03-31 14:05:00`` counts as its day).
   Booleans are ``true`` or ``false`` (any case; Excel's TRUE/FALSE is fine).
-- An Excel workbook saved under a ``.csv`` name, a semicolon- or tab-separated file, an empty file or a
-  header-only core table (accounts, products, order_lines) is an error with a fix. The other tables
-  may have a header and no rows (a company that records no activities, payments or wallets).
+- An Excel workbook saved under a ``.csv`` name, an empty file or a header-only core table (accounts,
+  products, order_lines) is an error with a fix. The other tables may have a header and no rows (a
+  company that records no activities, payments or wallets).
 - Columns not in the schema are kept (as text) and not checked.
 
 Returns (credit notes)
