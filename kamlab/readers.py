@@ -14,8 +14,10 @@ encoding
     the non-ASCII bytes read as accented letters inside words (``Café``, not ``CafŽ`` or ``Caf┌``). The
     guess is printed; ``encoding=mac_roman`` states it. Why not charset-normalizer (installed with
     requests)? It is not a dependency of kamlab, and on these files (ASCII with a few accented names) it
-    cannot tell the three Western code pages apart (it answers cp1250, cp1125 or an Asian code page for a
-    few hundred bytes); the letters-in-words rule is ten lines anyone can check and names its evidence.
+    guesses wrong where it matters most: tried on a 25-line export with Société, Müller, Crème, Señor,
+    Øresund, charset-normalizer 3.5 answered cp1250 for the cp1252 file (so 'Crème' came out wrong),
+    mac_iceland for the Mac Roman one and cp850 for the DOS one; the letters-in-words rule reads all three
+    right (tests/test_readers.py), is a few lines anyone can check, and names its evidence.
 line ends
     LF, CRLF and CR-only (old Mac) are all read.
 separator (``sep``)
