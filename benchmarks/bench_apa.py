@@ -166,7 +166,7 @@ ONLINE_RETAIL_COLUMNS = {"account_id": "CustomerID", "order_id": "InvoiceNo", "i
 
 
 def bench_online_retail(rounds: int) -> None:
-    from kamlab import data
+    from kamlab import importer
 
     base = Path(os.environ.get("KAMLAB_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
     src = base / "online_retail" / "online_retail.csv.gz"
@@ -177,7 +177,7 @@ def bench_online_retail(rounds: int) -> None:
     times = []
     for _ in range(rounds):
         t = time.perf_counter()
-        result = data.from_order_lines(src, ONLINE_RETAIL_COLUMNS, currency="GBP")
+        result = importer.from_order_lines(src, ONLINE_RETAIL_COLUMNS, currency="GBP", noise_codes="online_retail")
         t_imp = time.perf_counter() - t
         ds = getattr(result, "dataset", result)
         pnl = apa.account_pnl(ds)

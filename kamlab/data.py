@@ -6,20 +6,24 @@ A `Dataset` is a frozen dataclass of pandas DataFrames, one per table of `kamlab
 
 Reading rules (what a finance person's files may look like, and what kamlab does with them)
 ----------------------------------------------------------------------------------------------
-- One CSV per table, comma separated, header on line 1, so data row *i* (counting from 1) is line
-  *i + 1* of the file: every message names the file, the column and these line numbers, the way a text
-  editor or Excel's row numbers show them.
-- Encoding: UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8" writes one): read as is.
-  A file that is not UTF-8 (Excel's plain "CSV" on Windows writes cp1252) is read as cp1252 (Latin-1 for
-  the few bytes cp1252 leaves undefined), and a `UserWarning` plus a note in ``meta["load_notes"]`` say so
-  and name the first line with such a character. Re-save as "CSV UTF-8" to silence it.
-- Numbers are plain: ``1234.5``, not ``1,234.50``, ``€12`` or ``12,5``: those are reported with how to fix
-  them. Fractions, not percents (``0.25``, not ``25%``).
+Files are read by `kamlab.readers.read_table`, the same reader `kamlab import` uses.
+
+- One CSV per table, header on line 1, so data row *i* (counting from 1) is line *i + 1* of the file
+  (blank lines keep their numbers): every message names the file, the column and these line numbers, the
+  way a text editor or Excel's row numbers show them. Every line must have the header's number of fields.
+- Encoding: UTF-8 with or without a byte-order mark, or UTF-16, read as is. A file that is not UTF-8 is
+  read in the legacy code page whose accented letters read as words (cp1252 from Excel on Windows,
+  mac_roman, cp850), and a `UserWarning` plus a note in ``meta["load_notes"]`` say so and name the first
+  line with such a character. Re-save as "CSV UTF-8" to silence it. LF, CRLF or CR line ends; comma,
+  semicolon, tab or pipe separators (a separator other than comma is noted).
+- Numbers are plain: ``1234.5``, not ``1,234.50``, ``€12``, ``12,5`` or ``(12.50)``: those are reported
+  with how to fix them, and so is a number that reads two ways (``1.824`` in a column with no other
+  decimals). Fractions, not percents (``0.25``, not ``25%``).
 - Dates are ISO ``yyyy-mm-dd`` (an ISO date-time such as ``2025-03-31 14:05:00`` counts as its day).
   Booleans are ``true`` or ``false`` (any case; Excel's TRUE/FALSE is fine).
-- An Excel workbook saved under a ``.csv`` name, a semicolon- or tab-separated file, an empty file or a
-  header-only core table (accounts, products, order_lines) is an error with a fix. The other tables
-  may have a header and no rows (a company that records no activities, payments or wallets).
+- An Excel workbook saved under a ``.csv`` name, an empty file or a header-only core table (accounts,
+  products, order_lines) is an error with a fix. The other tables may have a header and no rows (a
+  company that records no activities, payments or wallets).
 - Columns not in the schema are kept (as text) and not checked.
 
 Returns (credit notes)
@@ -31,14 +35,11 @@ Its order (``order_id``) may be the credit note's own number; its payment ``amou
 """
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import os
 import shutil
 import tempfile
 import warnings
-from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -46,56 +47,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlab import schema
+from kamlab import readers, schema
+from kamlab.readers import DataError, Problem, explain_numbers, problem, quote, raise_problems
+
+__all__ = ["DataError", "Problem", "Dataset", "load", "save", "validate", "load_sample", "read_table_file",
+           "isin_fast", "lookup", "SAMPLE_FOLDER", "CORE_TABLES"]
 
 SAMPLE_FOLDER = Path(__file__).resolve().parent.parent / "datasets" / "case_company"
 
 CORE_TABLES = ("accounts", "products", "order_lines")  # must have at least one row
-_SHOWN = 5  # offending rows quoted per problem
 _BOOL_WORDS = {"true": True, "false": False}
 
 
-class DataError(ValueError):
-    """Bad input data, with the file, column, rows and what to do about it.
-
-    ``problems`` holds the individual `Problem` records (empty when raised with a plain message).
-    """
-
-    def __init__(self, message: str, problems: tuple = ()):
-        super().__init__(message)
-        self.problems = tuple(problems)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one column of one file: where, which lines, what, and the fix."""
-
-    file: str
-    column: str | None
-    lines: tuple[int, ...]
-    values: tuple
-    what: str
-    fix: str
-    count: int = 0
-
-    def __str__(self) -> str:
-        where = self.file + (f", column '{self.column}'" if self.column else "")
-        shown = "; ".join(f"line {ln}: {_quote(v)}" for ln, v in zip(self.lines, self.values))
-        more = f" ({self.count} rows in all)" if self.count > len(self.lines) else ""
-        rows = f" -- {shown}{more}" if shown else ""
-        return f"{where}: {self.what}{rows}.\n    Fix: {self.fix}"
-
-
-def _quote(value) -> str:
-    if value is None or (not isinstance(value, (str, tuple, list)) and pd.isna(value)):
-        return "(empty)"
-    return repr(str(value)) if isinstance(value, str) else str(value)
-
-
-def _raise(problems: list[Problem]) -> None:
-    if problems:
-        head = f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the data:\n"
-        raise DataError(head + "\n".join(f"- {p}" for p in problems[:12]), problems)
+# The problem helpers live on the ground floor (kamlab.readers); these names stay importable from here.
+_quote, _problem, _raise, _explain_numbers = quote, problem, raise_problems, explain_numbers
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,14 +96,13 @@ class Dataset:
 
 
 def read_table_file(path: str | Path, *, label: str | None = None,
-                    numeric: tuple[str, ...] = ()) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
-    """Read a CSV (or .csv.gz) file as text: the frame (all columns text, NaN for empty cells), the
-    1-based line number of every row, and notes (e.g. the encoding used). Columns named in `numeric`
-    are read as float64 straight away when every value is a plain number (else as text, for `load` to
-    explain).
+                    numeric: tuple[str, ...] = (), expected: tuple[str, ...] = ()) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """Read one table of a dataset folder through `kamlab.readers.read_table`: the frame (text cells,
+    NaN for empty ones), the 1-based line number of every row, and notes (e.g. the encoding guessed, also
+    issued as a `UserWarning`). `numeric` is kept for compatibility: numbers are parsed by `load`.
 
-    Raises `DataError` for a missing or empty file, an Excel workbook saved as .csv, a semicolon- or
-    tab-separated file, and lines that do not split into the header's columns.
+    Raises `DataError` for a missing or empty file, an Excel workbook saved as .csv, and lines that do not
+    split into the header's columns.
 
     Examples
     --------
@@ -149,125 +113,22 @@ def read_table_file(path: str | Path, *, label: str | None = None,
     >>> list(frame.columns), lines.tolist(), notes
     (['a', 'b'], [2, 4], [])
     """
-    path = Path(path)
-    label = label or path.name
-    if not path.is_file():
-        raise DataError(f"{label}: file not found at {path}.\n    Fix: check the folder, or export the "
-                        f"table under exactly this name.")
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    _refuse_spreadsheet(raw, label)
-    if raw[:3] == b"\xef\xbb\xbf":
-        raw = raw[3:]
-    encoding, notes = _encoding(raw, label)
-    end = raw.find(b"\n")
-    first = raw[: end if end >= 0 else len(raw)].decode(encoding, errors="replace")
-    if not first.strip():
-        raise DataError(f"{label}: the file is empty (no header line on line 1).\n    Fix: export the table "
-                        f"again with its header row.")
-    if "," not in first and (";" in first or "\t" in first):
-        sep = "semicolons" if ";" in first else "tabs"
-        raise DataError(f"{label}, line 1: the columns are separated by {sep}, not commas.\n    Fix: in Excel "
-                        f"use Save As > 'CSV UTF-8 (Comma delimited)' (a regional setting may use ';').")
-    header = [h.strip('"') for h in first.rstrip("\r").split(",")]
-    floats = {h: "float64" for h in header if h.strip() in numeric}
-    kwargs = dict(keep_default_na=False, na_values=[""], skip_blank_lines=False, encoding=encoding)
-    try:
-        try:  # numbers straight from the C parser; any text among them -> read all as text and explain
-            frame = pd.read_csv(io.BytesIO(raw), dtype=defaultdict(lambda: "str", floats), **kwargs)
-        except (ValueError, TypeError):
-            frame = pd.read_csv(io.BytesIO(raw), dtype=str, **kwargs)
-    except pd.errors.ParserError as err:
-        raise DataError(f"{label}: a line does not split into the header's columns ({err}).\n    Fix: a value "
-                        f"probably contains a comma (e.g. a thousands separator '1,234.50' or a name): remove "
-                        f"it or put the value in double quotes.") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{label}: the file is empty (no header line on line 1).\n    Fix: export the table "
-                        f"again with its header row.") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    lines = np.arange(2, len(frame) + 2)
-    blank = frame.isna().all(axis=1).to_numpy()
-    if blank.any():
-        frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
-    return frame, lines, notes
-
-
-def _refuse_spreadsheet(raw: bytes, label: str) -> None:
-    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise DataError(f"{label}: this is an Excel workbook (.xlsx/.xls), not a CSV text file, although "
-                        f"its name ends in .csv.\n    Fix: open it in Excel and use File > Save As > "
-                        f"'CSV UTF-8 (Comma delimited)', one sheet per table.")
-
-
-def _encoding(raw: bytes, label: str) -> tuple[str, list[str]]:
-    try:
-        raw.decode("utf-8")
-        return "utf-8", []
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-    try:
-        raw.decode("cp1252")
-        encoding = "cp1252"
-    except UnicodeDecodeError:
-        encoding = "latin-1"
-    note = (f"{label} is not UTF-8 (first non-UTF-8 character on line {line}); it was read as Windows "
-            f"{encoding} (Excel's plain 'CSV'). Check names with accents; re-save as 'CSV UTF-8' to be sure.")
-    warnings.warn(note, UserWarning, stacklevel=4)
-    return encoding, [note]
+    table = readers.read_table(path, label=label, expected=expected, allow_workbook=False)
+    for note in table.notes:
+        warnings.warn(note, UserWarning, stacklevel=3)
+    return table.frame, table.lines, list(table.notes)
 
 
 # --------------------------------------------------------------------------------------------------
 # parsing text columns into their schema kinds
 
 
-def _problem(label, column, lines, values, what, fix) -> Problem:
-    lines, values = np.asarray(lines), list(values)
-    return Problem(label, column, tuple(int(x) for x in lines[:_SHOWN]), tuple(values[:_SHOWN]), what, fix,
-                   len(lines))
-
-
-_NUMBER_REASONS = (  # (regex, what, fix): the first that matches a bad value explains it
-    (r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$", "numbers written with a thousands separator",
-     "write plain numbers such as 1234.50 (no commas); in Excel format the column as Number without "
-     "'Use 1000 Separator' before saving as CSV"),
-    (r"[€$£¥₹]|\b(?:EUR|USD|GBP|CHF|JPY)\b", "numbers written with a currency symbol",
-     "remove the currency symbol (write 12.00, not €12 or $12); the currency belongs in meta.json; in "
-     "Excel format the column as Number, not Currency or Accounting"),
-    (r"%", "percentages", "write fractions, not percents: 0.25, not 25%"),
-    (r"^[-+]?\d+,\d+$", "numbers with a decimal comma", "use a decimal point: 12.5, not 12,5"),
-    (r"^\(.*\)$", "negative numbers in accounting brackets", "write -12.50, not (12.50)"),
-)
-
-
-def _explain_numbers(bad: pd.Series, lines, label: str, column: str, kind: str) -> list[Problem]:
-    text = bad.astype(str).str.strip()
-    reason = np.full(len(text), len(_NUMBER_REASONS))
-    for i, (pattern, _, _) in reversed(list(enumerate(_NUMBER_REASONS))):
-        reason[text.str.contains(pattern, regex=True).to_numpy()] = i
-    out = []
-    for i in sorted(set(reason.tolist())):
-        pick = reason == i
-        if i < len(_NUMBER_REASONS):
-            what, fix = _NUMBER_REASONS[i][1:]
-        else:
-            what = f"values that are not {'whole numbers' if kind == 'int' else 'numbers'}"
-            fix = "write a plain number in every cell (a point for decimals, no text, no units)"
-        out.append(_problem(label, column, np.asarray(lines)[pick], text[pick], what, fix))
-    return out
-
-
 def _parse_number(s: pd.Series, col: schema.Column, lines, label: str, problems: list) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        num = s.astype("float64")
-    else:
-        text = s.astype("str").str.strip()
-        num = pd.to_numeric(text, errors="coerce")
-        bad = (num.isna() & text.notna() & (text != "")).to_numpy()
-        if bad.any():
-            problems += _explain_numbers(text[bad], np.asarray(lines)[bad], label, col.name, col.kind)
-            return None
-        num = num.astype("float64")
+    if pd.api.types.is_bool_dtype(s):
+        s = s.astype("str")
+    num = readers.parse_numbers(s, lines, label, col.name, readers.NumberFormat(), problems, col.kind)
+    if num is None:
+        return None
     infinite = np.isinf(num.to_numpy())
     if infinite.any():
         problems.append(_problem(label, col.name, np.asarray(lines)[infinite], num[infinite], "infinite values",
@@ -551,7 +412,7 @@ def load(folder: str | Path) -> Dataset:
     for name in schema.TABLE_NAMES:
         numeric = tuple(c.name for c in schema.TABLES[name] if c.kind in ("int", "float"))
         frames[name], lines[name], note = read_table_file(folder / f"{name}.csv", label=labels[name],
-                                                          numeric=numeric)
+                                                          numeric=numeric, expected=schema.columns(name))
         notes += note
     tables = _check_all(frames, lines, labels)
     meta = _read_meta(folder / "meta.json")
@@ -582,23 +443,6 @@ def load_sample() -> Dataset:
     14
     """
     return load(SAMPLE_FOLDER)
-
-
-def from_order_lines(source, columns: dict | None = None, **assumptions):
-    """Build a Dataset from one order-lines export: see `kamlab.importer.from_order_lines`.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"Customer": ["C1", "C1"], "Invoice": ["1", "1"], "Date": ["2025-01-02"] * 2,
-    ...                       "Item": ["X", "Y"], "Qty": [2, 1], "Price": [10.0, 4.0]})
-    >>> result = from_order_lines(frame, {"account_id": "Customer", "order_id": "Invoice",
-    ...     "invoice_date": "Date", "product_id": "Item", "quantity": "Qty", "invoice_price": "Price"})
-    >>> result.dataset.order_lines.shape[0]
-    2
-    """
-    from kamlab import importer  # importer builds on this module: import it lazily
-
-    return importer.from_order_lines(source, columns, **assumptions)
 
 
 def _tiny() -> Dataset:

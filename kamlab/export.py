@@ -1,8 +1,12 @@
-"""Write the Account Profitability Analysis to a workbook a finance team opens: Excel or CSV.
+"""Write the Account Profitability Analysis to a workbook a finance team can forward: Excel or CSV.
 
 `write_apa_workbook` writes the account P&L, the price waterfall by account and the profit leaks (plus
-any `extra_sheets`, e.g. an account plan) as formatted Excel sheets (money and % columns formatted,
-header frozen) or as one CSV per sheet.
+any `extra_sheets`, e.g. an account plan) and an "Assumptions and reconciliation" sheet. In Excel every
+sheet has readable headers with the currency, money and % formats, a totals row, a filter on the header
+and frozen panes; the assumptions sheet says what was assumed (cost of goods, payment terms, activity
+rates, cost of capital, and every assumption of the import, with values) and reconciles the P&L's revenue
+to the order lines and, for an imported dataset, to the source file. As CSV: one file per sheet, code-name
+headers (for machines).
 """
 from __future__ import annotations
 
@@ -14,10 +18,23 @@ import pandas as pd
 from kamlab import apa
 from kamlab.data import DataError, Dataset
 
-__all__ = ["APA_SHEETS", "apa_sheets", "write_apa_workbook", "write_sheets"]
+__all__ = ["APA_SHEETS", "SHEET_TITLES", "apa_sheets", "assumptions_sheet", "readable", "write_apa_workbook",
+           "write_sheets"]
 
-#: The sheets `write_apa_workbook` always writes, in order.
+#: The sheets `write_apa_workbook` always writes, in order (CSV file names); `SHEET_TITLES` in Excel.
 APA_SHEETS = ("account_pnl", "waterfall_by_account", "profit_leaks")
+ASSUMPTIONS_SHEET = "Assumptions and reconciliation"
+SHEET_TITLES = {"account_pnl": "Account P&L", "waterfall_by_account": "Waterfall by account",
+                "profit_leaks": "Profit leaks", "assumptions": ASSUMPTIONS_SHEET}
+
+# Readable labels of the workbook's columns (kept here until kamlab.format holds the one table).
+_LABELS = {"account_id": "Account", "name": "Account name", "segment": "Segment", "list_revenue": "List revenue",
+           "on_invoice_discount": "On-invoice discounts", "invoice_revenue": "Invoice revenue",
+           "off_invoice": "Off-invoice allowances", "freight": "Freight", "terms_cost": "Payment terms cost",
+           "pocket_revenue": "Pocket revenue", "cogs": "Cost of goods sold", "gross_margin": "Gross margin",
+           "gross_margin_pct": "Gross margin %", "cost_to_serve": "Cost to serve", "net_margin": "Net margin",
+           "net_margin_pct": "Net margin %", "revenue_rank": "Revenue rank", "profit_rank": "Profit rank",
+           "leak": "Profit leak", "amount": "Amount", "explanation": "Explanation"}
 
 _MONEY_FORMAT = "#,##0.00"
 _PCT_FORMAT = "0.0%"
@@ -49,11 +66,44 @@ def _is_pct(column: str) -> bool:
     return column.endswith(("_pct", "_of_list", "_share")) or column in ("utilization",)
 
 
-def _format_sheet(ws, frame: pd.DataFrame) -> None:
-    from openpyxl.styles import Font
+def _is_money(frame: pd.DataFrame, column: str) -> bool:
+    return frame[column].dtype.kind == "f" and not _is_pct(str(column))
+
+
+def readable(column: str, currency: str | None = None, *, money: bool = False) -> str:
+    """A column's header as a finance reader reads it, with the currency on money columns.
+
+    Examples
+    --------
+    >>> readable("gross_margin", "GBP", money=True), readable("off_invoice_of_list"), readable("sales_visit")
+    ('Gross margin (GBP)', 'Off-invoice allowances, % of list', 'Sales visit')
+    """
+    if column.endswith("_of_list"):
+        return f"{readable(column[:-8])}, % of list"
+    label = _LABELS.get(column) or column.replace("_", " ").strip().capitalize()
+    return f"{label} ({currency})" if money and currency else label
+
+
+def _totals(frame: pd.DataFrame) -> dict:
+    """The totals row: money summed; ratios recomputed from the totals (never summed); the rest blank."""
+    row = {c: (float(frame[c].sum()) if _is_money(frame, c) else None) for c in frame.columns}
+    for c in frame.columns:
+        base = c[:-4] if c.endswith("_pct") else c[:-8] if c.endswith("_of_list") else None
+        over = "invoice_revenue" if c.endswith("_pct") else "list_revenue"
+        if base in row and row.get(over) and row[base] is not None:
+            row[c] = row[base] / row[over]
+    row[frame.columns[0]] = "Total"
+    return row
+
+
+def _format_sheet(ws, frame: pd.DataFrame, *, totals: bool = False, freeze: str = "B2") -> None:
+    from openpyxl.styles import Border, Font, Side
     from openpyxl.utils import get_column_letter
 
-    ws.freeze_panes = "B2"
+    ws.freeze_panes = freeze
+    last = len(frame) + 1  # the last data row (the header is row 1)
+    if len(frame.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(last, 2)}"
     for j, col in enumerate(frame.columns, start=1):
         letter = get_column_letter(j)
         kind = frame[col].dtype.kind
@@ -61,9 +111,18 @@ def _format_sheet(ws, frame: pd.DataFrame) -> None:
         if fmt:
             for cell in ws[letter][1:]:
                 cell.number_format = fmt
-        width = max([len(str(col))] + [min(len(str(v)), 60) for v in frame[col].head(200)])
+        header = str(ws[f"{letter}1"].value)
+        width = max([len(header)] + [min(len(str(v)), 60) for v in frame[col].head(200)])
         ws.column_dimensions[letter].width = min(max(10, width + 2), 70)
         ws[f"{letter}1"].font = Font(bold=True)
+    if totals:
+        row = _totals(frame)
+        top = Border(top=Side(style="thin"), bottom=Side(style="double"))
+        for j, col in enumerate(frame.columns, start=1):
+            cell = ws.cell(last + 1, j, row[col])
+            cell.font, cell.border = Font(bold=True), top
+            if row[col] is not None and j > 1:
+                cell.number_format = _PCT_FORMAT if _is_pct(str(col)) else _MONEY_FORMAT
 
 
 def write_sheets(sheets: Mapping[str, pd.DataFrame], path: str | Path, *, fmt: str = "xlsx") -> list[Path]:
@@ -99,12 +158,71 @@ def write_sheets(sheets: Mapping[str, pd.DataFrame], path: str | Path, *, fmt: s
     raise DataError(f"fmt={fmt!r} is not supported: use 'xlsx' or 'csv'")
 
 
+def assumptions_sheet(ds: Dataset, sheets: Mapping[str, pd.DataFrame], *,
+                      cost_of_capital: float = apa.DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """What the analysis assumed (with the values) and how its totals reconcile to the source.
+
+    Rows of (section, item, value, note). Cost of goods, payment terms and activity rates are always
+    listed (they make the margins); an imported dataset adds every assumption of the import and the
+    reconciliation of the source file (``meta["reconciliation"]``).
+
+    Examples
+    --------
+    >>> ds = apa.worked_example()
+    >>> sheet = assumptions_sheet(ds, apa_sheets(ds))
+    >>> sorted(set(sheet["section"]))
+    ['Assumption', 'Reconciliation', 'Source']
+    """
+    cur = ds.currency
+    meta = ds.meta
+    rows = [("Source", "dataset", meta.get("name", "(unnamed)"), ""),
+            ("Source", "source file", meta.get("source", meta.get("generator", "a dataset folder")), ""),
+            ("Source", "currency", cur, "every money column is in this currency")]
+    made = {a["name"]: a for a in meta.get("assumptions", [])}
+    costs = ds.products["unit_cost"]
+    cogs_note = (made["unit_cost_share"]["text"] if "unit_cost_share" in made
+                 else "unit costs from the products table (standard costs as given)")
+    rows.append(("Assumption", "cost of goods (unit cost)",
+                 made["unit_cost_share"]["value"] if "unit_cost_share" in made
+                 else f"{len(costs)} products, {costs.min():,.2f} to {costs.max():,.2f} {cur}", cogs_note))
+    terms = ds.accounts["payment_terms_days"]
+    rows.append(("Assumption", "payment terms (days)",
+                 f"{terms.iloc[0]:g}" if terms.nunique() == 1 else f"{terms.min():g} to {terms.max():g}",
+                 made["payment_terms_days"]["text"] if "payment_terms_days" in made
+                 else f"contracted terms of the {len(terms)} accounts (accounts table)"))
+    rows.append(("Assumption", "cost of capital (yearly)", cost_of_capital, "prices the payment terms cost"))
+    for r in ds.activity_rates.itertuples(index=False):
+        rows.append(("Assumption", f"activity rate: {r.activity}", r.rate,
+                     f"{cur} per {r.driver_unit} ({r.cost_behaviour})"))
+    for name, a in made.items():
+        if name not in ("unit_cost_share", "payment_terms_days"):
+            rows.append(("Assumption", f"import: {name}", a["value"], a["text"]))
+    lines = ds.order_lines
+    line_total = float((lines["quantity"] * lines["invoice_price"]).sum())
+    pnl_total = float(sheets["account_pnl"]["invoice_revenue"].sum())
+    rows += [("Reconciliation", f"order lines: sum of quantity x invoice price ({cur})", round(line_total, 2),
+              f"{len(lines):,} order lines"),
+             ("Reconciliation", f"account P&L: invoice revenue ({cur})", round(pnl_total, 2),
+              f"difference {round(pnl_total - line_total, 2) + 0.0:,.2f}")]
+    rec = meta.get("reconciliation")
+    if rec:
+        rows.append(("Reconciliation", f"source file: sum of quantity x price ({cur})", rec["raw_total"],
+                     "every line of the source file"))
+        for part in rec.get("parts", []):
+            rows.append(("Reconciliation", f"  {part['part']}: {part['detail']}", part["amount"],
+                         f"{part['lines']:,} lines"))
+        rows.append(("Reconciliation", "parts minus source file", rec["difference"],
+                     "0.00: every line of the source is accounted for"))
+    return pd.DataFrame(rows, columns=["section", "item", "value", "note"])
+
+
 def write_apa_workbook(ds: Dataset, path: str | Path, *, fmt: str = "xlsx",
                        extra_sheets: Mapping[str, pd.DataFrame] | None = None,
                        cost_of_capital: float = apa.DEFAULT_COST_OF_CAPITAL) -> list[Path]:
-    """Write the APA workbook: sheets `APA_SHEETS` (account P&L, waterfall by account, profit leaks)
-    plus `extra_sheets` (name -> DataFrame, written after them), as Excel or CSV (see `write_sheets`).
-    Returns the files written.
+    """Write the APA workbook: the account P&L, the waterfall by account and the profit leaks, then
+    `extra_sheets` (name -> DataFrame), then the "Assumptions and reconciliation" sheet; as Excel (sheets
+    titled by `SHEET_TITLES`, readable headers with the currency, a totals row, filters, frozen panes) or as
+    CSV (`APA_SHEETS` names plus ``assumptions``; see `write_sheets`). Returns the files written.
 
     Examples
     --------
@@ -112,10 +230,33 @@ def write_apa_workbook(ds: Dataset, path: str | Path, *, fmt: str = "xlsx",
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "apa.xlsx"
     >>> files = write_apa_workbook(apa.worked_example(), out)
     >>> list(pd.read_excel(files[0], sheet_name=None))
-    ['account_pnl', 'waterfall_by_account', 'profit_leaks']
+    ['Account P&L', 'Waterfall by account', 'Profit leaks', 'Assumptions and reconciliation']
     """
     sheets = apa_sheets(ds, cost_of_capital=cost_of_capital)
-    clash = sorted(set(extra_sheets or {}) & set(sheets))
+    extra = dict(extra_sheets or {})
+    clash = sorted(set(extra) & (set(sheets) | {SHEET_TITLES[k] for k in sheets} | {ASSUMPTIONS_SHEET}))
     if clash:
         raise DataError(f"extra sheet names {clash} clash with the APA sheets {list(APA_SHEETS)}; rename them")
-    return write_sheets({**sheets, **(extra_sheets or {})}, path, fmt=fmt)
+    notes = assumptions_sheet(ds, sheets, cost_of_capital=cost_of_capital)
+    if fmt != "xlsx":
+        return write_sheets({**sheets, **extra, "assumptions": notes}, path, fmt=fmt)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for key, frame in sheets.items():
+            title = SHEET_TITLES[key]
+            shown = frame.rename(columns={c: readable(c, ds.currency, money=_is_money(frame, c)) for c in frame})
+            shown.to_excel(writer, sheet_name=title, index=False)
+            _format_sheet(writer.sheets[title], frame, totals=True, freeze="C2" if "name" in frame else "B2")
+        for name, frame in extra.items():
+            sheet = str(name)[:31]
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+            _format_sheet(writer.sheets[sheet], frame)
+        shown = notes.rename(columns=str.capitalize)
+        shown.to_excel(writer, sheet_name=ASSUMPTIONS_SHEET, index=False)
+        ws = writer.sheets[ASSUMPTIONS_SHEET]
+        _format_sheet(ws, notes.astype({"value": object}), freeze="A2")
+        for cell in ws["C"][1:]:
+            if isinstance(cell.value, float):
+                cell.number_format = _MONEY_FORMAT
+    return [path]

@@ -16,8 +16,10 @@ Mapping targets (``columns={"target": "ExportColumn", ...}``)
 How lines are read
     - A negative quantity is a return (a credit line, e.g. a cancellation invoice "C536379"), kept with
       its positive price, as in `kamlab.data`.
-    - Product ids in ``non_product_codes`` are not products (default: the UCI Online Retail codes,
-      matched without regard to case): ``freight`` (POST, DOT, C2) and ``fee`` lines (BANK CHARGES,
+    - Product ids in ``noise_codes`` are not products. None by default: every product id is a product.
+      ``noise_codes="online_retail"`` is the UCI Online Retail list (`NOISE_PRESETS`); a mapping or a text
+      list ``"POST:freight,D:discount"`` states your own. Codes are matched without regard to case, and the
+      lines each matched are listed among the assumptions: ``freight`` (POST, DOT, C2) and ``fee`` lines (BANK CHARGES,
       AMAZONFEE, CRUK) are reported as freight and fees; fees the supplier paid (negative lines) become the
       cost-to-serve activity ``fees_and_commissions``; freight and fees charged to the customer are assumed
       to pass the carrier's or bank's charge through at cost (neither revenue nor cost). ``discount`` lines
@@ -27,6 +29,16 @@ How lines are read
       set aside with the reason: never silently dropped (`ImportResult.set_aside`).
     - off_invoice, freight_cost and order_freight are amounts the supplier pays: their sign is ignored.
     - Unreadable numbers or dates stop the import with a `kamlab.data.DataError` naming the line.
+    - The file is read by `kamlab.readers.read_table` (encoding, separator, title block, sheet, number format
+      detected and printed, or stated: ``encoding``, ``sep``, ``header_row``, ``sheet``, ``decimal``,
+      ``thousands``, ``negative``). Dates may be Excel serial numbers (45292 = 2024-01-01).
+    - Spreadsheet error values (#N/A, #REF!, ...) in a mapped column stop the import, naming the lines.
+    - A "Total" row (a total, sum or Summe label in an id or name column) is kept out of the lines and of
+      the raw total, and named.
+    - Lines repeated exactly are named; ``duplicates="keep"`` (default) keeps them, ``"drop"`` sets the
+      repeats aside.
+    - Account and product ids that differ only in case, surrounding spaces or leading zeros (``00017`` and
+      ``17``, ``ALFKI`` and ``alfki``) are named with their lines and kept apart, unless ``merge_ids=True``.
 
 The reconciliation: product revenue + returns + on-invoice discounts + freight and fees + discounts +
 set-aside lines == sum(quantity x price) over every line of the file, to the cent.
@@ -37,15 +49,12 @@ Command line, on the UCI Online Retail export (copy for the README)::
         --map account_id=CustomerID --map order_id=InvoiceNo --map invoice_date=InvoiceDate \\
         --map product_id=StockCode --map quantity=Quantity --map invoice_price=UnitPrice \\
         --map product_name=Description --map country=Country \\
-        --assume currency=GBP --out datasets/online_retail
+        --assume currency=GBP --assume noise_codes=online_retail --out datasets/online_retail
 """
 from __future__ import annotations
 
-import gzip
 import html
-import io
 import warnings
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlab import data
+from kamlab import data, readers
 
 REQUIRED = ("account_id", "order_id", "invoice_date", "product_id", "quantity", "invoice_price")
 OPTIONAL = ("list_price", "discount_rate", "off_invoice", "freight_cost", "order_freight", "unit_cost",
@@ -63,12 +72,17 @@ _NUMERIC = ("quantity", "invoice_price", "list_price", "discount_rate", "off_inv
 _FLAGS = ("rush", "custom")
 
 NON_PRODUCT_KINDS = ("freight", "fee", "discount", "adjustment")
-DEFAULT_NON_PRODUCT_CODES = {
-    "POST": "freight", "DOT": "freight", "C2": "freight",
-    "BANK CHARGES": "fee", "AMAZONFEE": "fee", "CRUK": "fee",
-    "D": "discount",
-    "M": "adjustment", "S": "adjustment", "B": "adjustment", "PADS": "adjustment",
+#: Named lists of non-product codes for `from_order_lines(noise_codes=...)`; never applied by default.
+NOISE_PRESETS = {
+    "online_retail": {  # the UCI Online Retail export (Chen, Sain & Guo 2012)
+        "POST": "freight", "DOT": "freight", "C2": "freight",
+        "BANK CHARGES": "fee", "AMAZONFEE": "fee", "CRUK": "fee",
+        "D": "discount",
+        "M": "adjustment", "S": "adjustment", "B": "adjustment", "PADS": "adjustment",
+    },
 }
+_TOTAL_WORDS = r"^\s*(grand\s+)?(total|totals|sum|summe|gesamt|gesamtsumme|totaal|somme|total g[ée]n[ée]ral)\b"
+_READ_OPTIONS = ("encoding", "sep", "header_row", "sheet", "decimal", "thousands", "negative")
 
 # Activity rates from Kaplan & Anderson (2004), "Time-driven activity-based costing", HBR: $0.80 per
 # minute of capacity; handling an order 8 min = $6.40, a customer inquiry 44 min = $35.20 (used for a
@@ -136,13 +150,15 @@ class ImportResult:
     assumptions: tuple[Assumption, ...]
     reconciliation: Reconciliation
     set_aside: pd.DataFrame  # line, reason, and the mapped source values
+    notes: tuple[str, ...] = ()  # what the reader detected or skipped, and warnings naming lines
 
     def report(self) -> str:
         """The assumptions and the reconciliation as text (what `kamlab import` prints)."""
         ds = self.dataset
         head = (f"Imported {len(ds.order_lines):,} order lines, {len(ds.accounts):,} accounts, "
                 f"{len(ds.products):,} products; {len(self.set_aside):,} lines set aside.")
-        return "\n".join([head, "Assumptions made (change with --assume name=value):",
+        read = ["Reading the file (state otherwise with --assume name=value):", *(f"  - {n}" for n in self.notes)]
+        return "\n".join([head, *(read if self.notes else []), "Assumptions made (change with --assume name=value):",
                           *(f"  - {a}" for a in self.assumptions), str(self.reconciliation)])
 
     def __str__(self) -> str:
@@ -152,7 +168,9 @@ class ImportResult:
         items = "".join(f"<li><code>{html.escape(a.name)} = {html.escape(str(a.value))}</code>: "
                         f"{html.escape(a.text)}</li>" for a in self.assumptions)
         ds = self.dataset
-        return (f"<p><b>Imported</b> {len(ds.order_lines):,} order lines, {len(ds.accounts):,} accounts, "
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (f"<p><b>Read</b></p><ul>{notes}</ul>" * bool(self.notes)
+                + f"<p><b>Imported</b> {len(ds.order_lines):,} order lines, {len(ds.accounts):,} accounts, "
                 f"{len(ds.products):,} products; {len(self.set_aside):,} lines set aside.</p>"
                 f"<b>Assumptions</b><ul>{items}</ul>{self.reconciliation._repr_html_()}")
 
@@ -174,8 +192,17 @@ def from_order_lines(source, columns: Mapping[str, str] | None = None, *,
                      churn_risk: float = 0.2,
                      industry: str = "unknown",
                      region: str = "unknown",
-                     non_product_codes: Mapping[str, str] | None = None,
+                     noise_codes: str | Mapping[str, str] | None = None,
                      date_format: str | None = None,
+                     duplicates: str = "keep",
+                     merge_ids: bool = False,
+                     encoding: str | None = None,
+                     sep: str | None = None,
+                     header_row: int | None = None,
+                     sheet: str | None = None,
+                     decimal: str | None = None,
+                     thousands: str | None = None,
+                     negative: str | None = None,
                      name: str | None = None) -> ImportResult:
     """Build a full Dataset from one order-lines export and a column mapping; say what was assumed.
 
@@ -198,9 +225,15 @@ def from_order_lines(source, columns: Mapping[str, str] | None = None, *,
         the wallet is our yearly sales / share_of_wallet
     lifecycle_stage, relationship_stage, service_tier, churn_risk, industry, region : account attributes
         the export does not hold
-    non_product_codes : product id -> freight, fee, discount or adjustment (default
-        `DEFAULT_NON_PRODUCT_CODES`; pass {} when every id is a product)
-    date_format : strptime format of the dates (default: ISO 8601, e.g. 2011-12-09 or 2011-12-09 12:50:00)
+    noise_codes : product ids that are not products: a preset name of `NOISE_PRESETS` ("online_retail"), a
+        mapping product id -> freight, fee, discount or adjustment, or a text "POST:freight,D:discount"
+        (a code without a kind is an adjustment, set aside). Default None: every id is a product
+    date_format : strptime format of the dates (default: ISO 8601, e.g. 2011-12-09 or 2011-12-09 12:50:00;
+        Excel serial numbers are recognised)
+    duplicates : "keep" (default) or "drop" lines that repeat an earlier line exactly (both are reported)
+    merge_ids : merge account and product ids that differ only in case, spaces or leading zeros
+    encoding, sep, header_row, sheet, decimal, thousands, negative : how to read the file, when the
+        detection (printed) is wrong; see `kamlab.readers`
     name : the dataset's name (default: the file name)
 
     Returns
@@ -223,14 +256,33 @@ def from_order_lines(source, columns: Mapping[str, str] | None = None, *,
     ['no account id']
     """
     opts = {k: v for k, v in locals().items() if k not in ("source", "columns")}
-    _check_options(opts)
     label = _label(source)
+    try:
+        result = _import(source, columns, opts, label)
+    except data.DataError:
+        raise
+    except (MemoryError, RecursionError, KeyboardInterrupt):
+        raise
+    except Exception as err:  # noqa: BLE001 - the last net: a message naming the file, never a traceback
+        raise data.DataError(f"{label}: could not be imported ({type(err).__name__}: {err}).\n    Fix: check the "
+                             f"--map and the file; if the file looks right, please report this message.") from None
+    for note in result.notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return result
+
+
+def _import(source, columns, opts: dict, label: str) -> ImportResult:
+    opts["noise_codes"] = _noise_codes(opts["noise_codes"])
+    _check_options(opts)
     mapping = _check_mapping(columns)
-    frame, lines, notes = _read_source(source, mapping, label)
-    lines_df = _parse(frame, lines, mapping, label, date_format)
-    codes = DEFAULT_NON_PRODUCT_CODES if non_product_codes is None else non_product_codes
-    lines_df = _classify(lines_df, {str(k).strip().upper(): v for k, v in codes.items()})
+    reading = readers.ReadOptions(**{k: opts[k] for k in _READ_OPTIONS}).checked()
+    frame, lines, notes, repeat_of = _read_source(source, mapping, label, reading)
+    lines_df = _parse(frame, lines, mapping, label, opts["date_format"], reading, notes)
+    del frame
+    lines_df = _check_lines(lines_df, repeat_of, mapping, label, opts, notes)
+    lines_df = _classify(lines_df, opts["noise_codes"])
     built = _Builder(lines_df, mapping, opts, label, notes)
+    del lines_df  # the builder keeps what it needs
     return built.result()
 
 
@@ -256,10 +308,12 @@ def _check_options(opts: dict) -> None:
                 "credit_check_rate"):
         if opts[key] < 0:
             problems.append(f"{key}={opts[key]!r}: must not be negative")
-    codes = opts["non_product_codes"] or {}
+    codes = opts["noise_codes"] or {}
     bad = {k: v for k, v in codes.items() if v not in NON_PRODUCT_KINDS}
     if bad:
-        problems.append(f"non_product_codes={bad!r}: each code maps to one of {', '.join(NON_PRODUCT_KINDS)}")
+        problems.append(f"noise_codes={bad!r}: each code maps to one of {', '.join(NON_PRODUCT_KINDS)}")
+    if opts["duplicates"] not in ("keep", "drop"):
+        problems.append(f"duplicates={opts['duplicates']!r}: keep or drop")
     if problems:
         raise data.DataError("import options: " + "; ".join(problems) + ".")
 
@@ -277,124 +331,95 @@ def _check_mapping(columns) -> dict[str, str]:
     return mapping
 
 
-def _read_source(source, mapping: dict, label: str) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
-    """The mapped columns of the export (text or numbers), source line numbers, and notes."""
+def _noise_codes(value) -> dict[str, str]:
+    """noise_codes as {CODE: kind}: None -> {}, a preset name, a mapping, or "POST:freight,D:discount"."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in NOISE_PRESETS:
+            return dict(NOISE_PRESETS[text.lower()])
+        if text.lower() in ("", "none", "{}"):
+            return {}
+        pairs = [part.rsplit(":", 1) if ":" in part else (part, "adjustment") for part in text.split(",")]
+        return {str(k).strip().upper(): str(v).strip() for k, v in pairs if str(k).strip()}
+    if isinstance(value, Mapping):
+        return {str(k).strip().upper(): v for k, v in value.items()}
+    return {str(k).strip().upper(): "adjustment" for k in value}
+
+
+def _read_source(source, mapping: dict, label: str, reading) -> tuple[pd.DataFrame, np.ndarray, list[str], np.ndarray]:
+    """The mapped columns of the export (text or numbers), source line numbers, notes, and for every row the
+    line it repeats exactly (0 when it is the first of its kind)."""
     wanted = list(dict.fromkeys(mapping.values()))
     if isinstance(source, pd.DataFrame):
-        frame, notes = source, []
+        frame = source.rename(columns=lambda c: str(c).strip())
+        _require_columns(frame, wanted, label, 1)
+        lines = np.arange(2, len(frame) + 2)
+        blank = frame.isna().all(axis=1).to_numpy()
+        if blank.any():
+            frame, lines = frame.loc[~blank], lines[~blank]
+        frame, notes = frame.reset_index(drop=True), []
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise data.DataError(f"{path}: file not found.\n    Fix: check the path to the export.")
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-            frame = _read_excel(raw, label)
-            lines = frame.index.to_numpy() + 2  # Excel's row numbers: the header is row 1
-            frame = frame.dropna(how="all")
-            lines = lines[frame.index.to_numpy()] if len(frame) else lines[:0]
-            frame = frame.reset_index(drop=True)
-            frame.columns = [str(c).strip() for c in frame.columns]
-            _require_columns(frame, wanted, label)
-            return frame[wanted], lines, []
-        frame, notes = _read_csv_bytes(raw, wanted, mapping, label)
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    _require_columns(frame, wanted, label)
-    lines = np.arange(2, len(frame) + 2)
-    frame = frame[wanted]
-    blank = frame.isna().all(axis=1).to_numpy()
-    if blank.any():
-        frame, lines = frame.loc[~blank], lines[~blank]
-    return frame.reset_index(drop=True), lines, notes
+        table = readers.read_table(source, label=label, options=reading, expected=tuple(wanted), keep=tuple(wanted),
+                                   repeats=True)
+        frame, lines, notes = table.frame, table.lines, list(table.notes)
+        _require_columns(frame, wanted, label, table.header_line)
+    if len(frame) == 0:
+        raise data.DataError(f"{label}: the file has a header but no lines (nothing below the header).\n    Fix: "
+                             f"export the table again with its lines.")
+    repeated = table.repeat_of if not isinstance(source, pd.DataFrame) else readers.repeat_of(frame, lines)
+    return frame[wanted], lines, notes, repeated
 
 
-def _read_excel(raw: bytes, label: str) -> pd.DataFrame:
-    """The first sheet of a workbook, values as Excel holds them."""
-    try:
-        return pd.read_excel(io.BytesIO(raw), dtype=object)
-    except Exception as err:  # noqa: BLE001 - any reader failure becomes a message, not a traceback
-        raise data.DataError(f"{label}: could not read it as an Excel workbook ({type(err).__name__}: {err}).\n"
-                             f"    Fix: save it as .xlsx (Excel 2007 or later) or as 'CSV UTF-8'.") from None
-
-
-def _read_csv_bytes(raw: bytes, wanted: list[str], mapping: dict, label: str):
-    encoding, notes = "utf-8-sig", []
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        encoding = "cp1252"
-        notes.append(f"{label} is not UTF-8 (first such character on line {line}): read as Windows cp1252")
-        warnings.warn(notes[-1], UserWarning, stacklevel=5)
-    end = raw.find(b"\n")
-    header = raw[: end if end >= 0 else len(raw)].decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r")
-    raw_names = [h.strip('"') for h in header.split(",")]
-    names = [h.strip().strip('"').strip() for h in raw_names]
-    if len(names) == 1 and (";" in header or "\t" in header):
-        raise data.DataError(f"{label}, line 1: the columns are separated by "
-                             f"{'semicolons' if ';' in header else 'tabs'}, not commas.\n    Fix: save the export "
-                             f"as 'CSV UTF-8 (Comma delimited)'.")
-    _require_columns(pd.DataFrame(columns=names), wanted, label)
-    numeric = {mapping[t] for t in _NUMERIC if t in mapping}
-    dtypes = defaultdict(lambda: "str", {r: "float64" for r, n in zip(raw_names, names) if n in numeric})
-    kwargs = dict(usecols=lambda c: c.strip() in wanted, skip_blank_lines=False, encoding=encoding,
-                  keep_default_na=False, na_values=[""])
-    try:
-        try:
-            frame = pd.read_csv(io.BytesIO(raw), dtype=dtypes, **kwargs)
-        except ValueError:  # a number column holds text: read it as text and say which lines
-            frame = pd.read_csv(io.BytesIO(raw), dtype=str, **kwargs)
-    except pd.errors.ParserError as err:
-        raise data.DataError(f"{label}: a line does not split into the header's columns ({err}).\n    Fix: a "
-                             f"value probably holds an unquoted comma: quote it.") from None
-    return frame, notes
-
-
-def _require_columns(frame: pd.DataFrame, wanted: list[str], label: str) -> None:
+def _require_columns(frame: pd.DataFrame, wanted: list[str], label: str, header_line: int = 1) -> None:
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         raise data.DataError(
-            f"{label}, line 1: no column {', '.join(repr(m) for m in missing)} (the header has "
+            f"{label}, line {header_line}: no column {', '.join(repr(m) for m in missing)} (the header has "
             f"{', '.join(repr(str(c)) for c in frame.columns)}).\n    Fix: correct the --map (names are "
-            f"case-sensitive) or the export's header.")
+            f"case-sensitive) or the export's header; if the header is lower down or on another sheet, state "
+            f"--assume header_row=N or --assume sheet=NAME.")
 
 
-def _parse(frame: pd.DataFrame, lines: np.ndarray, mapping: dict, label: str, date_format) -> pd.DataFrame:
-    """One column per mapped target, parsed: numbers as float, dates as datetime, ids as stripped text."""
+def _parse(frame: pd.DataFrame, lines: np.ndarray, mapping: dict, label: str, date_format, reading,
+           notes: list[str]) -> pd.DataFrame:
+    """One column per mapped target, parsed: numbers as float, dates as datetime, ids as text."""
     problems: list = []
+    where = {t: f"{col} (mapped to {t})" for t, col in mapping.items()}
+    for target, col in mapping.items():
+        problems += readers.spreadsheet_errors(frame[[col]].rename(columns={col: where[target]}), lines, label)
+    data._raise(problems)
+    numeric = {mapping[t]: frame[mapping[t]] for t in _NUMERIC if t in mapping}
+    fmt, found = readers.detect_number_format(numeric, reading, label)
+    notes += found
     out = {"line": lines}
     for target, col in mapping.items():
         s = frame[col]
-        where = f"{col} (mapped to {target})"
         if target in _NUMERIC:
-            out[target] = _number(s, lines, label, where, problems)
+            out[target] = readers.parse_numbers(s, lines, label, where[target], fmt, problems)
         elif target == "invoice_date":
-            out[target] = _date(s, lines, label, where, date_format, problems)
+            out[target] = _date(s, lines, label, where[target], date_format, problems, notes)
         elif target in _FLAGS:
-            out[target] = _flag(s, lines, label, where, problems)
+            out[target] = _flag(s, lines, label, where[target], problems)
         else:
             out[target] = _text(s, id_like=target in ("account_id", "order_id", "product_id"))
     data._raise(problems)
     return pd.DataFrame(out)
 
 
-def _number(s, lines, label, where, problems):
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.astype("float64")
-    text = s.astype("str").str.strip()
-    num = pd.to_numeric(text, errors="coerce")
-    bad = (num.isna() & text.notna() & (text != "")).to_numpy()
-    if bad.any():
-        found = data._explain_numbers(text[bad], lines[bad], label, where, "float")
-        problems += found
-    return num.astype("float64")
+_SERIAL = r"^\d{5}(\.\d+)?$"  # Excel serial day numbers 10000-99999: 1927-05-18 to 2173-10-14
 
 
-def _date(s, lines, label, where, date_format, problems):
+def _date(s, lines, label, where, date_format, problems, notes):
     if pd.api.types.is_datetime64_any_dtype(s):
         s = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) else s
         return s.dt.normalize().astype("datetime64[ns]")
+    serial = _excel_serials(s, label, where, notes) if date_format is None else None
+    if serial is not None:
+        return serial
+    if s.dtype == object:  # Excel: datetime cells among text cells
+        s = s.map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else v)
     text = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
     cats = text.cat.categories.astype("str").str.strip()
     parsed = pd.to_datetime(cats, format=date_format or "ISO8601", errors="coerce")
@@ -410,6 +435,26 @@ def _date(s, lines, label, where, date_format, problems):
     result = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else np.datetime64("NaT"),
                       np.datetime64("NaT"))
     return pd.Series(result, dtype="datetime64[ns]")
+
+
+def _excel_serials(s, label, where, notes):
+    """Dates written as Excel serial day numbers (every value 10000-99999), or None."""
+    values = s.dropna()
+    if values.empty:
+        return None
+    if s.dtype.kind in "iuf" or (s.dtype == object and values.map(lambda v: isinstance(v, (int, float))).all()):
+        num = pd.to_numeric(s, errors="coerce")
+    elif values.astype("str").str.strip().str.match(_SERIAL).all():
+        num = pd.to_numeric(s.astype("str").str.strip(), errors="coerce")
+    else:
+        return None
+    if not ((num.dropna() >= 10000) & (num.dropna() < 100000)).all():
+        return None
+    days = np.floor(num.to_numpy(dtype="float64"))
+    out = pd.Series(pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
+    notes.append(f"{label}, column {where!r}: dates are Excel serial day numbers (e.g. {values.iloc[0]} = "
+                 f"{out.dropna().iloc[0]:%Y-%m-%d}), read as such.")
+    return out
 
 
 _FLAG_WORDS = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False, "yes": True,
@@ -429,13 +474,100 @@ def _flag(s, lines, label, where, problems):
 
 
 def _text(s, *, id_like: bool) -> pd.Series:
+    """Text cells (each distinct value cleaned once): blanks empty, names stripped, float ids as integers."""
     if pd.api.types.is_float_dtype(s) and ((s % 1 == 0) | s.isna()).all():
         s = s.astype("Int64")
-    text = s.astype("str").str.strip()
-    text = text.where(text != "")
-    if id_like and (text.str.endswith(".0") | text.isna()).all() and text.notna().any():
-        text = text.str.slice(0, -2)  # ids exported as floats: 17850.0 -> 17850
-    return text
+    codes, uniques = pd.factorize(s)
+    text = pd.Series(uniques, dtype=object).astype("str")
+    text = text.where(text.str.strip() != "")
+    if not id_like:
+        text = text.str.strip()
+    elif text.notna().any() and (text.str.strip().str.endswith(".0") | text.isna()).all():
+        text = text.str.strip().str.slice(0, -2)  # ids exported as floats: 17850.0 -> 17850
+    import pyarrow as pa
+
+    values = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    out = values.take(pa.array(np.where(codes >= 0, codes, 0) if len(values) else codes, mask=codes < 0))
+    return pd.Series(out, index=s.index, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _check_lines(df: pd.DataFrame, repeat_of: np.ndarray, mapping: dict, label: str, opts: dict,
+                 notes: list[str]) -> pd.DataFrame:
+    """Total rows out; exact repeats named (kept or marked to drop); id variants named (or merged)."""
+    df = _drop_total_rows(df, mapping, label, notes)
+    repeat_of = repeat_of[df.index.to_numpy()]
+    df = df.reset_index(drop=True)
+    twice = repeat_of > 0
+    if twice.any():
+        pairs = "; ".join(f"line {a} = line {b}" for a, b in zip(df["line"][twice][:5], repeat_of[twice][:5]))
+        what = ("set aside (duplicates=drop)" if opts["duplicates"] == "drop" else
+                "kept, so counted twice (state --assume duplicates=drop to set the repeats aside)")
+        verb = "line repeats" if twice.sum() == 1 else "lines repeat"
+        notes.append(f"{label}: {int(twice.sum()):,} {verb} an earlier line exactly ({pairs}"
+                     f"{', ...' if twice.sum() > 5 else ''}): {what}.")
+    df["repeat_of"] = np.where(opts["duplicates"] == "drop", repeat_of, 0)
+    for target in ("account_id", "product_id"):
+        df[target] = _id_variants(df[target], df["line"].to_numpy(), f"{mapping[target]} (mapped to {target})",
+                                  label, opts["merge_ids"], notes)
+    return df
+
+
+def _drop_total_rows(df: pd.DataFrame, mapping: dict, label: str, notes: list[str]) -> pd.DataFrame:
+    texts = [t for t in ("account_id", "order_id", "product_id", "product_name", "account_name") if t in mapping]
+    total = np.zeros(len(df), dtype=bool)
+    for t in texts:
+        total |= readers._on_uniques(df[t], lambda u: u.str.match(_TOTAL_WORDS, case=False).fillna(False))
+    ids = df[["account_id", "order_id", "product_id"]].isna().all(axis=1).to_numpy()
+    if ids[-1] and len(df) > 2:  # a last line with no ids but numbers: a total if it adds up the others
+        rest = df["quantity"].iloc[:-1].sum()
+        total[-1] |= bool(np.isclose(df["quantity"].iloc[-1], rest))
+    if not total.any():
+        return df
+    shown = df.loc[total]
+    for _, row in shown.head(3).iterrows():
+        others = df.loc[~total, "quantity"].sum()
+        notes.append(f"{label}: line {int(row['line'])} is a total row (quantity {row['quantity']:,.2f}; the other "
+                     f"lines add up to {others:,.2f}): kept out of the lines and of the raw total.")
+    return df.loc[~total]
+
+
+def _id_variants(ids: pd.Series, lines: np.ndarray, where: str, label: str, merge: bool,
+                 notes: list[str]) -> pd.Series:
+    """Ids that differ only in case, spaces or leading zeros: named with their lines; merged on request.
+    Ids without such a twin lose their surrounding spaces (that merges nothing)."""
+    codes, uniques = pd.factorize(ids)
+    if len(uniques) == 0:
+        return ids
+    raw = pd.Series(uniques, dtype="str")
+    stripped = raw.str.strip()
+    key = stripped.str.upper().str.replace(r"^0+(?=.)", "", regex=True)
+    size = key.map(key.value_counts())
+    clash = (size > 1).to_numpy()
+    canonical = stripped.copy()
+    if clash.any():
+        count = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        groups = pd.DataFrame({"raw": raw, "key": key, "n": count})[clash]
+        described = []
+        for _key, grp in list(groups.groupby("key", sort=False))[:5]:
+            parts = []
+            for i in grp.index:
+                at = lines[codes == i]
+                parts.append(f"{raw[i]!r} ({readers.lines_text(at, 3)})")
+            described.append(" / ".join(parts))
+        n_groups = groups["key"].nunique()
+        if merge:
+            best = groups.sort_values("n", ascending=False, kind="stable").groupby("key")["raw"].first().str.strip()
+            canonical[clash] = key[clash].map(best).to_numpy()
+            what = "merged into the most frequent spelling (merge_ids=true)"
+        else:
+            canonical[clash] = raw[clash].to_numpy()
+            what = "kept apart as different ids (state --assume merge_ids=true to merge them)"
+        notes.append(f"{label}, column {where!r}: {n_groups:,} id{'s' * (n_groups > 1)} written in more than one way "
+                     f"(case, spaces or leading zeros): {'; '.join(described)}{'; ...' if n_groups > 5 else ''}: "
+                     f"{what}.")
+    values = canonical.to_numpy(dtype=object)
+    out = np.where(codes >= 0, values[np.maximum(codes, 0)], None)
+    return pd.Series(out, index=ids.index, dtype="str")
 
 
 def _classify(lines: pd.DataFrame, codes: dict[str, str]) -> pd.DataFrame:
@@ -454,6 +586,7 @@ def _classify(lines: pd.DataFrame, codes: dict[str, str]) -> pd.DataFrame:
         (lines["invoice_date"].isna(), "no date"),
         (lines["product_id"].isna(), "no product id"),
         (kind == "adjustment", "adjustment code (not a sale): " + lines["product_id"].fillna("").str.upper()),
+        (lines["repeat_of"] > 0, "exact repeat of an earlier line (duplicates=drop)"),
         ((kind == "product") & (lines["quantity"] == 0), "zero quantity"),
         ((kind == "product") & (lines["invoice_price"] < 0), "negative price"),
     ]
@@ -471,13 +604,15 @@ class _Builder:
     """Turns classified lines into the seven tables, recording each assumption it makes."""
 
     def __init__(self, lines: pd.DataFrame, mapping: dict, opts: dict, label: str, notes: list[str]):
-        self.all, self.mapping, self.opts, self.label, self.notes = lines, mapping, opts, label, notes
+        self.mapping, self.opts, self.label, self.notes = mapping, opts, label, notes
         self.assumed: list[Assumption] = []
         aside = lines["reason"].notna().to_numpy()
+        product = (lines["kind"] == "product").to_numpy()
         self.aside = lines.loc[aside]
-        kept = lines.loc[~aside]
-        self.products_only = kept.loc[kept["kind"] == "product"].reset_index(drop=True)
-        self.non_product = kept.loc[kept["kind"] != "product"]
+        self.non_product = lines.loc[~aside & ~product]
+        self.products_only = lines.loc[~aside & product].drop(columns=["repeat_of", "reason", "kind"])
+        self.products_only = self.products_only.reset_index(drop=True)
+        self.all = lines[["line", "product_id", "amount"]]  # what the reconciliation and the noise codes need
 
     def assume(self, name: str, text: str, value=None) -> None:
         self.assumed.append(Assumption(name, self.opts.get(name) if value is None else value, text))
@@ -490,6 +625,7 @@ class _Builder:
                 f"account_id, quantity and invoice_price.")
         o = self.opts
         self.assume("currency", "the export's currency (not in the file)")
+        self._assume_noise_codes()
         ol = self._order_lines()
         products = self._products(ol)
         accounts = self._accounts(ol)
@@ -501,8 +637,30 @@ class _Builder:
                 "mapping": self.mapping, "assumptions": [vars(a) | {"value": str(a.value)} for a in self.assumed]}
         if self.notes:
             meta["load_notes"] = list(self.notes)
+        rec = self._reconciliation()
+        meta["reconciliation"] = {"raw_total": round(rec.raw_total, 2), "parts_total": round(rec.parts_total, 2),
+                                  "difference": rec.difference,
+                                  "parts": rec.table.round({"amount": 2}).to_dict("records")}
         ds = data.validate(data.Dataset(**tables, meta=meta))
-        return ImportResult(ds, tuple(self.assumed), self._reconciliation(), self._set_aside_table())
+        return ImportResult(ds, tuple(self.assumed), rec, self._set_aside_table(), tuple(self.notes))
+
+    def _assume_noise_codes(self) -> None:
+        codes = self.opts["noise_codes"]
+        if not codes:
+            self.assume("noise_codes", "every product id is a product: no code is read as freight, fees, discounts "
+                        "or adjustments (state a preset, e.g. noise_codes=online_retail, or a list "
+                        "CODE:kind,...)", value="none")
+            return
+        upper = self.all["product_id"].str.upper()
+        matched = []
+        for code, kind in codes.items():
+            at = self.all["line"].to_numpy()[(upper == code).to_numpy(dtype=bool)]
+            if len(at):
+                matched.append(f"{code} {kind} ({readers.lines_text(at, 3)})")
+        preset = next((n for n, c in NOISE_PRESETS.items() if c == codes), None)
+        listed = preset or ",".join(f"{k}:{v}" for k, v in codes.items())
+        self.assume("noise_codes", "product ids that are not products; matched: " + ("; ".join(matched) or "none of "
+                    "them is in the file"), value=listed)
 
     # order lines ------------------------------------------------------------------------------------
 

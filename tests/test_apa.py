@@ -320,17 +320,21 @@ def test_workbook_opens_with_pandas_and_has_three_sheets(small, tmp_path):
     files = export.write_apa_workbook(small, tmp_path / "apa.xlsx",
                                       extra_sheets={"account_plan": pd.DataFrame({"x": [1]})})
     sheets = pd.read_excel(files[0], sheet_name=None)
-    assert list(sheets) == ["account_pnl", "waterfall_by_account", "profit_leaks", "account_plan"]
-    book = sheets["account_pnl"]
-    assert len(book) == len(small.accounts)
-    assert book["net_margin"].sum() == pytest.approx(apa.account_pnl(small)["net_margin"].sum(), rel=1e-9)
+    assert list(sheets) == ["Account P&L", "Waterfall by account", "Profit leaks", "account_plan",
+                            "Assumptions and reconciliation"]
+    book = sheets["Account P&L"]
+    assert len(book) == len(small.accounts) + 1 and book["Account"].iloc[-1] == "Total"  # the totals row
+    net = f"Net margin ({small.currency})"
+    assert book[net].iloc[:-1].sum() == pytest.approx(apa.account_pnl(small)["net_margin"].sum(), rel=1e-9)
+    assert book[net].iloc[-1] == pytest.approx(book[net].iloc[:-1].sum(), rel=1e-9)
     import openpyxl
 
-    ws = openpyxl.load_workbook(files[0])["account_pnl"]
+    ws = openpyxl.load_workbook(files[0])["Account P&L"]
     header = [c.value for c in ws[1]]
-    assert ws.freeze_panes == "B2"
-    assert ws.cell(2, header.index("net_margin") + 1).number_format == "#,##0.00"
-    assert ws.cell(2, header.index("net_margin_pct") + 1).number_format == "0.0%"
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}" \
+        f"{len(small.accounts) + 1}"
+    assert ws.cell(2, header.index(net) + 1).number_format == "#,##0.00"
+    assert ws.cell(2, header.index("Net margin %") + 1).number_format == "0.0%"
     with pytest.raises(DataError):
         export.write_apa_workbook(small, tmp_path / "x.xlsx", extra_sheets={"profit_leaks": book})
 
@@ -342,14 +346,14 @@ def test_cli_apa_xlsx_and_csv(small, tmp_path, capsys):
     folder = data.save(small, tmp_path / "company")
     assert main(["apa", "--data", str(folder), "--out", str(tmp_path / "apa.xlsx")]) == 0
     assert set(pd.read_excel(tmp_path / "apa.xlsx", sheet_name=None)) == {
-        "account_pnl", "waterfall_by_account", "profit_leaks"}
+        "Account P&L", "Waterfall by account", "Profit leaks", "Assumptions and reconciliation"}
     assert main(["apa", "--data", str(folder), "--out", str(tmp_path / "csv"), "--format", "csv",
                  "--cost-of-capital", "0.2"]) == 0
     pnl = pd.read_csv(tmp_path / "csv" / "account_pnl.csv")
     expected = apa.account_pnl(data.load(folder), cost_of_capital=0.2)["terms_cost"].sum()
     assert pnl["terms_cost"].sum() == pytest.approx(expected, rel=1e-9)
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [
-        "account_pnl.csv", "profit_leaks.csv", "waterfall_by_account.csv"]
+        "account_pnl.csv", "assumptions.csv", "profit_leaks.csv", "waterfall_by_account.csv"]
     assert main(["apa", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "y.xlsx")]) == 2
 
 

@@ -17,6 +17,7 @@ from kamlab.data import DataError
 
 COLUMNS = {"account_id": "Customer", "order_id": "Invoice", "invoice_date": "Date", "product_id": "Code",
            "quantity": "Qty", "invoice_price": "Price"}
+NOISE = {"noise_codes": "online_retail"}  # the tiny export uses the Online Retail codes POST, D, CRUK, M
 RETAIL_MAP = {"account_id": "CustomerID", "order_id": "InvoiceNo", "invoice_date": "InvoiceDate",
               "product_id": "StockCode", "quantity": "Quantity", "invoice_price": "UnitPrice",
               "product_name": "Description", "country": "Country"}
@@ -41,7 +42,7 @@ def export() -> pd.DataFrame:
 
 
 def test_tiny_export_builds_a_valid_dataset(export):
-    result = data.from_order_lines(export, COLUMNS)
+    result = importer.from_order_lines(export, COLUMNS, **NOISE)
     ds = data.validate(result.dataset)
     assert sorted(ds.accounts["account_id"]) == ["101", "102"]  # "101.0" is an id, not a float
     assert sorted(ds.products["product_id"]) == ["X", "Y"]  # POST, D, CRUK, M are not products
@@ -56,7 +57,7 @@ def test_tiny_export_builds_a_valid_dataset(export):
 
 
 def test_tiny_export_reconciles_and_sets_lines_aside(export):
-    result = importer.from_order_lines(export, COLUMNS)
+    result = importer.from_order_lines(export, COLUMNS, **NOISE)
     rec = result.reconciliation
     raw = float((export["Qty"] * export["Price"]).sum())
     assert rec.raw_total == pytest.approx(raw)
@@ -72,7 +73,7 @@ def test_tiny_export_reconciles_and_sets_lines_aside(export):
 
 
 def test_assumptions_are_stated_and_stored(export):
-    result = importer.from_order_lines(export, COLUMNS, unit_cost_share=0.5, payment_terms_days=45)
+    result = importer.from_order_lines(export, COLUMNS, unit_cost_share=0.5, payment_terms_days=45, **NOISE)
     names = {a.name: a.value for a in result.assumptions}
     assert names["unit_cost_share"] == 0.5 and names["payment_terms_days"] == 45
     assert {"list_price_quantile", "order_processing_rate", "share_of_wallet", "lifecycle_stage",
@@ -89,7 +90,7 @@ def test_assumptions_are_stated_and_stored(export):
 
 
 def test_import_round_trips_through_save_and_load(export, tmp_path):
-    ds = importer.from_order_lines(export, COLUMNS).dataset
+    ds = importer.from_order_lines(export, COLUMNS, **NOISE).dataset
     again = data.load(data.save(ds, tmp_path / "mine"))
     pd.testing.assert_frame_equal(again.order_lines, ds.order_lines, check_dtype=False)
     assert again.meta["assumptions"] == ds.meta["assumptions"]
@@ -104,10 +105,10 @@ def test_source_file_formats(export, tmp_path):
     export.to_excel(xlsx, index=False)
     cp = tmp_path / "cp.csv"
     cp.write_bytes(csv.read_bytes().decode().replace("X", "É").encode("cp1252"))
-    totals = [importer.from_order_lines(p, COLUMNS).reconciliation.product_revenue for p in (csv, gz, xlsx)]
+    totals = [importer.from_order_lines(p, COLUMNS, **NOISE).reconciliation.product_revenue for p in (csv, gz, xlsx)]
     assert totals == pytest.approx([106.0] * 3)
     with pytest.warns(UserWarning, match="not UTF-8"):
-        result = importer.from_order_lines(cp, COLUMNS)
+        result = importer.from_order_lines(cp, COLUMNS, **NOISE)
     assert "É" in set(result.dataset.products["product_id"])
 
 
@@ -125,27 +126,40 @@ def test_mapping_errors(export, columns, words):
 
 def test_bad_numbers_and_dates_in_the_export(export, tmp_path):
     path = tmp_path / "dirty.csv"
-    dirty = export.astype({"Price": str})
-    dirty.loc[3, "Price"] = "1,234.50"
+    dirty = export.astype({"Price": str, "Qty": str})
+    dirty.loc[3, "Price"] = "1,234.50"  # unambiguous: a thousands comma before a decimal point
+    dirty.loc[4, "Qty"] = "1,5"  # a decimal comma in a file of decimal points: refused
     dirty.loc[5, "Date"] = "03/02/2025"
     dirty.to_csv(path, index=False)
     with pytest.raises(DataError) as info:
-        importer.from_order_lines(path, COLUMNS)
+        importer.from_order_lines(path, COLUMNS, **NOISE)
     message = str(info.value)
-    assert "dirty.csv, column 'Price (mapped to invoice_price)': numbers written with a thousands separator" in message
-    assert "line 5: '1,234.50'" in message
+    assert "dirty.csv: numbers are written with a decimal comma ('1,5') and with a decimal point" in message
+    dirty.loc[4, "Qty"] = "-1"
+    dirty.to_csv(path, index=False)
+    with pytest.raises(DataError) as info:
+        importer.from_order_lines(path, COLUMNS, **NOISE)
+    message = str(info.value)
     assert "column 'Date (mapped to invoice_date)'" in message and "line 7" in message
+    dirty.loc[5, "Date"] = "2025-02-03"
+    dirty.to_csv(path, index=False)
+    with pytest.warns(UserWarning, match="grouped in thousands with commas"):
+        result = importer.from_order_lines(path, COLUMNS, **NOISE)
+    assert result.reconciliation.set_aside == pytest.approx(99 + 75)
+    assert result.reconciliation.raw_total == pytest.approx(
+        float((dirty["Qty"].astype(float) * dirty["Price"].str.replace(",", "").astype(float)).sum()))
 
 
 def test_unreadable_exports(export, tmp_path):
     semi = tmp_path / "semi.csv"
     export.to_csv(semi, index=False, sep=";")
-    with pytest.raises(DataError, match="semi.csv, line 1: the columns are separated by semicolons"):
-        importer.from_order_lines(semi, COLUMNS)
+    with pytest.warns(UserWarning, match="semi.csv: the columns are separated by semicolons"):
+        result = importer.from_order_lines(semi, COLUMNS, **NOISE)
+    assert result.reconciliation.product_revenue == pytest.approx(106.0)
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(DataError, match="broken.xlsx: could not read it as an Excel workbook"):
-        importer.from_order_lines(broken, COLUMNS)
+        importer.from_order_lines(broken, COLUMNS, **NOISE)
     with pytest.raises(DataError, match="file not found"):
         importer.from_order_lines(tmp_path / "nothing.csv", COLUMNS)
 
@@ -155,7 +169,7 @@ def test_excel_rows_are_excel_row_numbers(export, tmp_path):
     export.astype({"Price": object}).assign(Price=lambda f: f["Price"].where(f.index != 4, "€12")).to_excel(
         path, index=False)
     with pytest.raises(DataError, match=r"x.xlsx, column 'Price \(mapped to invoice_price\)'.*line 6: '€12'"):
-        importer.from_order_lines(path, COLUMNS)
+        importer.from_order_lines(path, COLUMNS, **NOISE)
 
 
 def test_date_format_assumption(export):
@@ -181,7 +195,7 @@ def test_cli_import(export, tmp_path, capsys):
     source = tmp_path / "export.csv"
     export.to_csv(source, index=False)
     args = ["import", str(source), "--out", str(tmp_path / "out"), "--assume", "currency=GBP",
-            "--assume", "unit_cost_share=0.55"]
+            "--assume", "unit_cost_share=0.55", "--assume", "noise_codes=online_retail"]
     for target, column in COLUMNS.items():
         args += ["--map", f"{target}={column}"]
     assert main(args) == 0
@@ -242,7 +256,7 @@ def retail_run(request, tmp_path_factory):
     shared = request.getfixturevalue("shared_data")
     out = tmp_path_factory.mktemp("retail") / "online_retail"
     args = ["import", str(shared / "online_retail" / "online_retail.csv.gz"), "--out", str(out),
-            "--assume", "currency=GBP"]
+            "--assume", "currency=GBP", "--assume", "noise_codes=online_retail"]
     for target, column in RETAIL_MAP.items():
         args += ["--map", f"{target}={column}"]
     made = []
@@ -315,7 +329,7 @@ def test_northwind(shared_data):
                "product_id": "ProductID", "quantity": "Quantity", "invoice_price": "UnitPrice",
                "discount_rate": "Discount", "order_freight": "Freight", "product_name": "ProductName",
                "product_line": "CategoryName", "account_name": "CompanyName", "country": "ShipCountry"}
-    result = importer.from_order_lines(frame, columns, currency="USD", non_product_codes={})
+    result = importer.from_order_lines(frame, columns, currency="USD")
     ds = result.dataset
     lines = ds.order_lines
     net = (frame["UnitPrice"] * frame["Quantity"] * (1 - frame["Discount"])).sum()

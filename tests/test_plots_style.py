@@ -227,7 +227,7 @@ def retail(shared_data):
                "product_id": "StockCode", "quantity": "Quantity", "invoice_price": "UnitPrice",
                "product_name": "Description", "country": "Country"}
     return importer.from_order_lines(shared_data / "online_retail" / "online_retail.csv.gz", columns,
-                                     currency="GBP").dataset
+                                     currency="GBP", noise_codes="online_retail").dataset
 
 
 @pytest.mark.slow

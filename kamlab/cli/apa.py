@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import sys
+
 
 def register(sub) -> None:
     """Add this area's commands to the `kamlab` parser."""
@@ -25,6 +27,9 @@ def run(args) -> int:
     from kamlab import apa, data, export
 
     ds = data.load(args.data) if args.data else data.load_sample()
+    if not args.data:  # never analyse the sample company in silence
+        print(f"kamlab: note: no --data given: using the shipped case company ({ds.meta.get('name', 'sample')}); "
+              f"name your dataset folder with --data FOLDER.", file=sys.stderr)
     coc = args.cost_of_capital if args.cost_of_capital is not None else apa.DEFAULT_COST_OF_CAPITAL
     files = export.write_apa_workbook(ds, args.out, fmt=args.format, cost_of_capital=coc)
     for f in files:

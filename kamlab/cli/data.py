@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import textwrap
+import warnings
 
 from kamlab.data import DataError
 
@@ -85,7 +86,9 @@ def import_export(args) -> int:
 
     columns = _pairs(args.map, "--map", "TARGET=COLUMN, e.g. --map account_id=CustomerID")
     assumptions = _assumptions(_pairs(args.assume, "--assume", "NAME=VALUE, e.g. --assume currency=GBP"))
-    result = importer.from_order_lines(args.source, columns, **assumptions)
+    with warnings.catch_warnings():  # the reader's notes are printed in the report below, as sentences
+        warnings.simplefilter("ignore", UserWarning)
+        result = importer.from_order_lines(args.source, columns, **assumptions)
     folder = data.save(result.dataset, args.out)
     result.set_aside.to_csv(folder / "set_aside.csv", index=False, date_format="%Y-%m-%d")
     result.reconciliation.table.round({"amount": 2}).to_csv(folder / "reconciliation.csv", index=False)
@@ -116,11 +119,13 @@ def _assumptions(given: dict[str, str]) -> dict:
 def _convert(name: str, text: str, default):
     """A --assume value in the type of the signature's default ("a:0.5,b:0.6" for a mapping)."""
     try:
-        if name in ("unit_cost_share", "non_product_codes") and (":" in text or text.lower() in ("none", "{}")):
-            if text.lower() in ("none", "{}", ""):
-                return {}
+        if name == "unit_cost_share" and ":" in text:
             pairs = dict(part.rsplit(":", 1) for part in text.split(","))
-            return {k.strip(): (float(v) if name == "unit_cost_share" else v.strip()) for k, v in pairs.items()}
+            return {k.strip(): float(v) for k, v in pairs.items()}
+        if name == "header_row":
+            return int(text)
+        if name in ("sep", "thousands") and text.lower() in ("space", "tab", "semicolon", "comma", "none"):
+            return {"space": " ", "tab": "\t", "semicolon": ";", "comma": ","}.get(text.lower(), "none")
         if isinstance(default, bool):
             return text.lower() in ("true", "yes", "1")
         if isinstance(default, int):

@@ -1,6 +1,7 @@
 """`kamlab plan ACCOUNT --data FOLDER --out plan.html`: the one-page account plan."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -9,6 +10,9 @@ def _plan(args) -> int:
     from kamlab.plots.rationalization import plan_page
 
     ds = data.load(args.data) if args.data else data.load_sample()
+    if not args.data:  # never analyse the sample company in silence
+        print(f"kamlab: note: no --data given: using the shipped case company ({ds.meta.get('name', 'sample')}); "
+              f"name your dataset folder with --data FOLDER.", file=sys.stderr)
     options = {} if args.cost_of_capital is None else {"cost_of_capital": args.cost_of_capital}
     p = plan.account_plan(ds, args.account, **options)
     plan_page(p, args.out, charts=not args.no_charts)
