@@ -217,6 +217,9 @@ LABELS: dict[str, str] = {
     "invoice_revenue": "Invoice revenue", "off_invoice": "Off-invoice rebates", "freight": "Freight",
     "terms_cost": "Payment terms cost", "pocket_revenue": "Pocket revenue", "cogs": "Cost of goods sold",
     "gross_margin": "Gross margin", "gross_margin_pct": "Gross margin, % of revenue",
+    "pocket_margin": "Pocket margin", "pocket_margin_pct": "Pocket margin, % of revenue",
+    "pocket_margin_of_list": "Pocket margin, % of list", "cogs_variable": "Cost of goods, variable",
+    "cogs_fixed": "Cost of goods, absorbed overhead", "overlap": "Overlaps with", "additive": "Adds to the total",
     "order_processing": "Order processing", "sales_visit": "Sales visits", "travel": "Travel",
     "support_ticket": "Support tickets", "engineering_hours": "Engineering hours",
     "customization": "Customisation", "rush_handling": "Rush handling", "return_handling": "Return handling",
@@ -280,14 +283,15 @@ LABELS: dict[str, str] = {
     "paid_date": "Paid date", "utilization": "Utilisation",
 }
 
-_PERCENT = {"gross_margin_pct", "net_margin_pct", "fraction_of_list", "pocket_of_list", "cum_share",
+_PERCENT = {"gross_margin_pct", "pocket_margin_pct", "net_margin_pct", "fraction_of_list", "pocket_of_list", "cum_share",
             "cum_profit_pct", "cost_to_serve_pct", "cost_to_serve_share", "share_of_wallet", "growth",
             "churn_risk", "share", "margin_pct", "last_margin_pct", "rate", "irr", "utilization",
             "price_realisation", "weight", "latest", "slope", "in PROFIT_AND_POTENTIAL"}
 #: Columns whose values are themselves column names (a criterion, a measure): shown through `label`.
 NAME_COLUMNS = {"criterion", "measure", "column", "feature", "metric"}
 _MONEY = {"list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight", "terms_cost",
-          "pocket_revenue", "cogs", "gross_margin", "order_processing", "sales_visit", "travel",
+          "pocket_revenue", "cogs", "gross_margin", "pocket_margin", "cogs_variable", "cogs_fixed",
+          "order_processing", "sales_visit", "travel",
           "support_ticket", "engineering_hours", "customization", "rush_handling", "return_handling",
           "dedicated_team", "credit_check", "fees_and_commissions", "cost_to_serve", "net_margin", "amount",
           "per_unit", "profit", "revenue",
@@ -302,6 +306,7 @@ _COUNT = {"revenue_rank", "profit_rank", "product_breadth", "days_beyond_terms",
           "q0", "q1", "need", "payback"}
 #: Totals of ratio columns: numerator and denominator columns (a total of percents is not their sum).
 TOTAL_RATIOS = {"gross_margin_pct": ("gross_margin", "invoice_revenue"),
+                "pocket_margin_pct": ("pocket_margin", "invoice_revenue"),
                 "net_margin_pct": ("net_margin", "invoice_revenue"),
                 "cost_to_serve_pct": ("cost_to_serve", "invoice_revenue"),
                 "cost_to_serve_share": ("cost_to_serve", "revenue"),

@@ -492,8 +492,11 @@ def repeat_of(frame, lines) -> np.ndarray:
 
 def _parse_csv(text: bytes, label: str, sep: str, idx: int, header: list[str], keep=None, repeats=False):
     """Every field as text, or a `DataError` naming the lines whose field count differs from the header's."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # the app's page kernel leaves pyarrow out (kamlab.page_kernel): pandas' C reader
+        return _parse_csv_without_arrow(text, label, sep, idx, header, keep, repeats)
 
     invalid: list = []
 
@@ -535,6 +538,25 @@ def _parse_csv(text: bytes, label: str, sep: str, idx: int, header: list[str], k
     if keep and set(keep) <= set(header):
         table = table.select(list(dict.fromkeys(keep)))
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    return frame, lines, repeated
+
+
+def _parse_csv_without_arrow(text: bytes, label: str, sep: str, idx: int, header: list[str], keep, repeats):
+    """`_parse_csv` with pandas' C reader, for kernels without pyarrow: every line's field count checked
+    first (pandas would fill a short line with blanks), then every field read as text."""
+    lines, bad = _scan_lines(text, sep, idx, len(header))
+    if bad:
+        shown = "; ".join(f"line {ln} has {n} field{'s' * (n != 1)}: {quote(t)}" for ln, n, t in bad[:SHOWN])
+        raise DataError(f"{label}: lines that do not split into the header's {len(header)} columns "
+                        f"(line {idx + 1}) -- {shown}.\n    Fix: put a value that holds the separator in double "
+                        f"quotes; a line with fewer fields lost a value. Nothing was read.",
+                        [problem(label, None, [b[0] for b in bad], [b[2] for b in bad], "wrong number of fields",
+                                 "quote values that hold the separator")])
+    frame = pd.read_csv(io.BytesIO(text), sep=sep, skiprows=idx + 1, header=None, names=header, dtype=str,
+                        keep_default_na=False, na_values=[""], skip_blank_lines=True, encoding="utf-8")
+    repeated = repeat_of(frame, lines) if repeats else None
+    if keep and set(keep) <= set(header):
+        frame = frame[list(dict.fromkeys(keep))]
     return frame, lines, repeated
 
 

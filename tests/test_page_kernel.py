@@ -48,3 +48,16 @@ def test_a_page_kernel_runs_pandas_without_the_left_out_modules():
         "import kamlab as kl\nprint(len(kl.apa.account_pnl(kl.scenarios.open_dataset())))")
     left, storage, accounts = shown.split()
     assert left == "[]" and storage == "python" and int(accounts) > 0
+
+
+@pytest.mark.slow
+def test_a_page_kernel_reads_the_case_data_as_the_full_kernel_does():
+    """The shared reader falls back on pandas' C reader where pyarrow is left out: same rows, same P&L."""
+    from kamlab import apa, data
+
+    code = ("import kamlab as kl\nds = kl.data.load_sample()\n"
+            "print(len(ds.order_lines), repr(float(kl.apa.account_pnl(ds)['net_margin'].sum())))")
+    rows, net = _run_in_page_kernel(code).split()
+    ds = data.load_sample()
+    assert int(rows) == len(ds.order_lines)
+    assert float(net) == pytest.approx(float(apa.account_pnl(ds)["net_margin"].sum()), rel=1e-12)

@@ -33,7 +33,7 @@ def pocket_margin_column(pnl: pd.DataFrame) -> str:
     Examples
     --------
     >>> pocket_margin_column(apa.account_pnl(apa.worked_example()))
-    'gross_margin'
+    'pocket_margin'
     """
     for name in ("pocket_margin", "gross_margin"):
         if name in pnl.columns:

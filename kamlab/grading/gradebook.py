@@ -66,12 +66,12 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 def safe_cell(value):
-    """A CSV cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or carriage
+    r"""A CSV cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or carriage
     return) gets a leading apostrophe (OWASP's advice for CSV injection); numbers stay numbers.
 
     Examples
     --------
-    >>> safe_cell("=HYPERLINK(\"http://x\")"), safe_cell("-1.5"), safe_cell("amy"), safe_cell(3)
+    >>> safe_cell('=HYPERLINK("http://x")'), safe_cell("-1.5"), safe_cell("amy"), safe_cell(3)
     ('\'=HYPERLINK("http://x")', '-1.5', 'amy', 3)
     """
     if isinstance(value, str) and value.startswith(_FORMULA) and not _NUMBER.match(value):
