@@ -1,0 +1,103 @@
+"""The app's kernel manager: a classroom's kernels are freed, capped, and never keep a page waiting.
+
+voila.json selects it (``VoilaConfiguration.multi_kernel_manager_class``); Voila wraps it with its
+preheated-kernel pool, so the methods below see that pool (`_pools`: per notebook, a list of tasks that
+start a kernel and pre-render the page in it).
+
+What it changes, and why (issue #18, measured on a 2-core laptop with a class of 25):
+
+- **Kernels of pages a participant has left go.** A page's ``beforeunload`` beacon asks Voila to shut its
+  kernel down; voila.json lets that beacon through (``disable_check_xsrf``: the beacon sends the ``_xsrf``
+  cookie, which a Voila page never sets, so every beacon failed with a 403). Where a beacon is lost (a
+  closed laptop, a crashed tab), the culler shuts a kernel down once it has had no browser connection and no
+  activity for ``cull_idle_timeout`` seconds; a page left open on a projector keeps its connection and is
+  never culled (``cull_connected`` false). Preheated kernels waiting in the pool have no connection by
+  design and are never culled (Voila's own rule, kept).
+- **A cap on live kernels** (`max_kernels`, or ``KAMLAB_MAX_KERNELS``): at the cap a new page gets a
+  clear "the server is full, try again in a minute" page (HTTP 503) instead of the laptop swapping, and
+  the pool is not refilled.
+- **No page waits for a kernel that is still warming.** Voila hands a request the pool's first kernel
+  and waits for its pre-render to finish; at server start all pages warm at once on two cores and a page
+  waited about 100 s where a cold start takes a few. Here a request gets a preheated kernel only when its
+  page is fully pre-rendered; otherwise it starts its own kernel (a cold start), and the warming kernel
+  stays in the pool for the next visitor.
+"""
+from __future__ import annotations
+
+import os
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.web import HTTPError
+from traitlets import Integer, default
+
+__all__ = ["ClassroomKernelManager", "FULL_MESSAGE", "live_kernels"]
+
+FULL_MESSAGE = "The server is full: try again in a minute"
+
+
+def live_kernels(manager) -> int:
+    """How many kernels `manager` runs (pooled ones included)."""
+    return len(manager.list_kernel_ids())
+
+
+def _ready(task) -> bool:
+    """A pool entry whose kernel has started and whose page is fully pre-rendered."""
+    if not task.done() or task.cancelled() or task.exception() is not None:
+        return False
+    render = task.result().get("task")
+    return render is not None and render.done() and not render.cancelled()
+
+
+def _failed(task) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
+
+
+class ClassroomKernelManager(AsyncMappingKernelManager):
+    """AsyncMappingKernelManager with a cap on live kernels and a pool that never makes a page wait."""
+
+    max_kernels = Integer(config=True, help="Most kernels alive at once (pool included); 0 = no cap. "
+                                            "Default: $KAMLAB_MAX_KERNELS, else 40.")
+
+    @default("max_kernels")
+    def _default_max_kernels(self) -> int:
+        value = os.environ.get("KAMLAB_MAX_KERNELS", "").strip()
+        return int(value) if value.isdigit() else 40
+
+    def _full(self) -> bool:
+        return bool(self.max_kernels) and live_kernels(self) >= self.max_kernels
+
+    async def start_kernel(self, *args, **kwargs) -> str:
+        """Start a kernel unless the server is at `max_kernels` (then HTTP 503 with `FULL_MESSAGE`)."""
+        kernel_id = kwargs.get("kernel_id")
+        if (kernel_id is None or kernel_id not in self) and self._full():
+            self.log.warning("kernel cap reached (%d live): refusing a new page", live_kernels(self))
+            raise HTTPError(503, reason=FULL_MESSAGE)
+        return await super().start_kernel(*args, **kwargs)
+
+    # Voila wraps this class in a subclass (voila_kernel_manager_factory) whose own pool methods would
+    # shadow ours; __init_subclass__ puts ours in front of them, each calling Voila's where it needs to.
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("get_pool_size", "get_rendered_notebook", "fill_if_needed"):
+            if name in cls.__dict__:
+                setattr(cls, f"_voila_{name}", cls.__dict__[name])
+                setattr(cls, name, getattr(ClassroomKernelManager, f"_pool_{name}"))
+
+    def _pool_get_pool_size(self, notebook_name: str) -> int:
+        """Pool entries whose page is ready; Voila uses the pool only when this is above zero."""
+        pool = self._pools.get(notebook_name, [])
+        pool[:] = [t for t in pool if not _failed(t)]
+        return sum(_ready(t) for t in pool)
+
+    async def _pool_get_rendered_notebook(self, notebook_name: str, *args, **kwargs):
+        """Voila's, handed the first READY entry of the pool (Voila takes the first, warm or not)."""
+        pool = self._pools.get(notebook_name, [])
+        pool.sort(key=lambda t: not _ready(t))  # stable: ready ones first, in their order
+        return await self._voila_get_rendered_notebook(notebook_name, *args, **kwargs)
+
+    def _pool_fill_if_needed(self, *args, **kwargs) -> None:
+        """Refill the pool, unless the server is at its kernel cap."""
+        if self._full():
+            self.log.info("kernel cap reached: not refilling the preheated pool")
+            return
+        self._voila_fill_if_needed(*args, **kwargs)
