@@ -11,13 +11,16 @@ export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
 ## app: bootstrap, then serve the workbench with Voila on http://127.0.0.1:$(PORT)
 ##      classroom on a LAN: make app HOST=0.0.0.0 TOKEN=<secret>  (a token is required off loopback)
 ##      projector: make app PRESENTER=1  (every page in presenter mode)
+##      prints the join address and a QR code (also workshop/join.html); BOARD_PIN=<pin> (default: the TOKEN)
+##      lets the trainer clear the workshop board from unit 01 opened with ?trainer=1
 app: bootstrap
 	@host='$(or $(HOST),127.0.0.1)'; \
 	if [ "$$host" != 127.0.0.1 ] && [ "$$host" != localhost ] && [ -z '$(TOKEN)' ]; then \
 	  echo "Serving on $$host lets anyone on the network in: add a token, e.g. make app HOST=$$host TOKEN=\$$(openssl rand -hex 8)"; \
 	  exit 2; fi; \
 	$(BIN)/python -m compileall -q kamlab >/dev/null; \
-	KAMLAB_PRESENTER='$(PRESENTER)' $(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=$$host $(if $(TOKEN),--Voila.token='$(TOKEN)')
+	$(BIN)/python -m kamlab join --host "$$host" --port $(PORT) $(if $(TOKEN),--token '$(TOKEN)'); \
+	KAMLAB_BOARD_PIN='$(or $(BOARD_PIN),$(TOKEN))' KAMLAB_PRESENTER='$(PRESENTER)' $(BIN)/voila notebooks --no-browser --port=$(PORT) --Voila.ip=$$host $(if $(TOKEN),--Voila.token='$(TOKEN)')
 
 ## lab: bootstrap, then open the notebooks in JupyterLab
 lab: bootstrap

@@ -11,7 +11,7 @@ import sys
 
 from kamlab.data import DataError
 
-_AREAS = ("data", "apa", "plan", "grading")
+_AREAS = ("data", "apa", "plan", "grading", "join")
 
 
 def build_parser() -> argparse.ArgumentParser:
