@@ -12,7 +12,10 @@ What it changes, and why (issue #18, measured on a 2-core laptop with a class of
   closed laptop, a crashed tab), the culler shuts a kernel down once it has had no browser connection and no
   activity for ``cull_idle_timeout`` seconds; a page left open on a projector keeps its connection and is
   never culled (``cull_connected`` false). Preheated kernels waiting in the pool have no connection by
-  design and are never culled (Voila's own rule, kept).
+  design and are never culled (Voila's own rule, kept). A kernel whose page is still being rendered has
+  had no browser connection yet either: on a busy laptop a cell can run for longer than the idle timeout
+  without a message, and the culler shut such kernels down mid-page ("Kernel died"). A kernel that has
+  never had a connection is culled only after `render_grace` seconds.
 - **A cap on live kernels** (`max_kernels`, or ``KAMLAB_MAX_KERNELS``): at the cap a new page gets a
   clear "the server is full, try again in a minute" page (HTTP 503) instead of the laptop swapping, and
   the pool is not refilled.
@@ -25,10 +28,11 @@ What it changes, and why (issue #18, measured on a 2-core laptop with a class of
 from __future__ import annotations
 
 import os
+import time
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.web import HTTPError
-from traitlets import Integer, default
+from traitlets import Float, Integer, default
 
 __all__ = ["ClassroomKernelManager", "FULL_MESSAGE", "live_kernels"]
 
@@ -58,6 +62,14 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
     max_kernels = Integer(config=True, help="Most kernels alive at once (pool included); 0 = no cap. "
                                             "Default: $KAMLAB_MAX_KERNELS, else 40.")
 
+    render_grace = Float(600.0, config=True, help="Seconds a kernel that has never had a browser connection "
+                                                  "(its page is still rendering) is safe from the culler.")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._born: dict[str, float] = {}
+        self._connected_once: set[str] = set()
+
     @default("max_kernels")
     def _default_max_kernels(self) -> int:
         value = os.environ.get("KAMLAB_MAX_KERNELS", "").strip()
@@ -72,7 +84,25 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         if (kernel_id is None or kernel_id not in self) and self._full():
             self.log.warning("kernel cap reached (%d live): refusing a new page", live_kernels(self))
             raise HTTPError(503, reason=FULL_MESSAGE)
-        return await super().start_kernel(*args, **kwargs)
+        kernel_id = await super().start_kernel(*args, **kwargs)
+        self._born.setdefault(kernel_id, time.monotonic())
+        return kernel_id
+
+    def notify_connect(self, kernel_id):
+        self._connected_once.add(kernel_id)
+        super().notify_connect(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        """The usual idle cull, except for a kernel still rendering its page (never connected, young)."""
+        never = kernel_id not in self._connected_once
+        if never and time.monotonic() - self._born.get(kernel_id, 0.0) < self.render_grace:
+            return None
+        return await super().cull_kernel_if_idle(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        self._born.pop(kernel_id, None)
+        self._connected_once.discard(kernel_id)
+        return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
     # Voila wraps this class in a subclass (voila_kernel_manager_factory) whose own pool methods would
     # shadow ours; __init_subclass__ puts ours in front of them, each calling Voila's where it needs to.
