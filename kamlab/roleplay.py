@@ -276,9 +276,10 @@ class Scorecard:
                  + (f" · {net}" if self.outcome != "in progress" else "")]
         notes = list(self.notes)
         if reveal:
-            cap = "n/a (no deal)" if np.isnan(self.margin_captured) else f"{self.margin_captured:.0%}"
+            cap = ("no deal, nothing captured" if np.isnan(self.margin_captured)
+                   else f"margin captured: <b>{self.margin_captured:.0%}</b> of it")
             lines.append(f"Debrief: the ZOPA was {self.zopa[0]:,.2f} (your walk-away) to {self.zopa[1]:,.2f} "
-                         f"(the buyer's maximum); margin captured: <b>{cap}</b> of it")
+                         f"(the buyer's maximum); {cap}")
             notes = list(self.debrief) + notes
         items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
         return f"<div class='kamlab-scorecard'>{'<br>'.join(lines)}<ul>{items}</ul></div>"

@@ -39,6 +39,7 @@ _CSS = """<style>
 .kamlab-bv .minority { background: #fff8e1; } .kamlab-bv .one { background: #f5f5f5; color: #555; }
 .kamlab-bv .legend span { padding: 1px 8px; margin-right: 6px; border-radius: 3px; }
 .kamlab-bv .bv-summary { font-size: 1.15em; }
+.kamlab-bv table.bv-weights { width: auto; } .kamlab-bv table.bv-weights td { min-width: 110px; }
 </style>"""
 
 _VERDICT_CLASS = {"all agree": "all", "majority": "majority", "minority": "minority", "one group only": "one"}
@@ -155,7 +156,7 @@ def _weights_html(weights: pd.DataFrame) -> str:
     spread = weights.max() - weights.min()
     cells = "".join(f"<td class='num'><b>{_pct(v)}</b></td>" for v in spread)
     rows.append(f"<tr><th title='largest minus smallest weight'>spread (where groups disagree)</th>{cells}</tr>")
-    return f"<table><tr><th>group</th>{head}</tr>{''.join(rows)}</table>"
+    return f"<table class='bv-weights'><tr><th>group</th>{head}</tr>{''.join(rows)}</table>"
 
 
 class BoardView(W.VBox):
