@@ -195,8 +195,8 @@ async def run(args) -> int:
             voila.kill()
         log.close()
 
-    loads = args.participants * len(NOTEBOOKS)
     usable = len(klass.tti)
+    loads = usable + len(klass.failed)  # every page each participant opened (units, and home between them)
     peak_rss = max(s[1] for s in klass.samples)
     peak_pss = max(s[2] for s in klass.samples)
     end = klass.samples[-1]
@@ -204,7 +204,8 @@ async def run(args) -> int:
     print("\n== Classroom hop ==")
     print(f"participants {args.participants}, stagger {args.stagger} s, dwell {args.dwell} s, "
           f"{len(NOTEBOOKS)} pages each")
-    print(f"pages usable: {usable} of {loads} planned ({len(klass.failed)} failed: {klass.failed[:8]})")
+    print(f"pages usable: {usable} of {loads} opened, every unit and the home page between them "
+          f"({len(klass.failed)} not usable: {klass.failed[:8]})")
     if klass.tti:
         p50, p95 = statistics.median(klass.tti), pct(klass.tti, 0.95)
         print(f"time to interactive: p50 {p50:.1f} s, p95 {p95:.1f} s, max {max(klass.tti):.1f} s "
@@ -213,7 +214,8 @@ async def run(args) -> int:
           f"{end[1]:.0f} MB, PSS {end[2]:.0f} MB (bound {MEMORY_BOUND_MB} MB)")
     print(f"at the end: {end[3]} live kernels for {end[4]} open pages and a preheat pool of {pool} "
           f"(target <= {end[4] + pool})")
-    ok = (usable == loads and peak_pss <= MEMORY_BOUND_MB and end[3] <= end[4] + pool)
+    ok = (not klass.failed and usable >= args.participants * len(NOTEBOOKS) and peak_pss <= MEMORY_BOUND_MB
+          and end[3] <= end[4] + pool)
     print("TARGETS MET" if ok else "TARGETS NOT MET")
     return 0 if ok else 1
 

@@ -94,6 +94,8 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
 
     async def cull_kernel_if_idle(self, kernel_id):
         """The usual idle cull, except for a kernel still rendering its page (never connected, young)."""
+        if kernel_id not in self._born:  # still starting (jupyter_server has no last_activity for it yet)
+            return None
         never = kernel_id not in self._connected_once
         if never and time.monotonic() - self._born.get(kernel_id, 0.0) < self.render_grace:
             return None
