@@ -117,7 +117,7 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
 
     def _pool_get_pool_size(self, notebook_name: str) -> int:
         """Pool entries whose page is ready; Voila uses the pool only when this is above zero."""
-        pool = self._pools.get(notebook_name, [])
+        pool = getattr(self, "_pools", {}).get(notebook_name, [])  # no pool when preheating is off
         pool[:] = [t for t in pool if not _failed(t)]
         return sum(_ready(t) for t in pool)
 
