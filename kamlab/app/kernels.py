@@ -16,7 +16,8 @@ What it changes, and why (issue #18, measured on a 2-core laptop with a class of
   had no browser connection yet either: on a busy laptop a cell can run for longer than the idle timeout
   without a message, and the culler shut such kernels down mid-page ("Kernel died"). A kernel that has
   never had a connection is culled only after `render_grace` seconds.
-- **A cap on live kernels** (`max_kernels`, or ``KAMLAB_MAX_KERNELS``): at the cap a new page gets a
+- **A cap on live kernels** (`max_kernels`, or ``KAMLAB_MAX_KERNELS``; by default what 60% of the
+  machine's memory holds: 32 on an 8 GB laptop, 65 on 16 GB): at the cap a new page gets a
   clear "the server is full, try again in a minute" page (HTTP 503) instead of the laptop swapping, and
   the pool is not refilled.
 - **No page waits for a kernel that is still warming.** Voila hands a request the pool's first kernel
@@ -37,6 +38,7 @@ from traitlets import Float, Integer, default
 __all__ = ["ClassroomKernelManager", "FULL_MESSAGE", "live_kernels"]
 
 FULL_MESSAGE = "The server is full: try again in a minute"
+KERNEL_MB = 150  # a page kernel's resident memory, rounded up (benchmarks/README.md: 100-170 MB)
 
 
 def live_kernels(manager) -> int:
@@ -60,7 +62,8 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
     """AsyncMappingKernelManager with a cap on live kernels and a pool that never makes a page wait."""
 
     max_kernels = Integer(config=True, help="Most kernels alive at once (pool included); 0 = no cap. "
-                                            "Default: $KAMLAB_MAX_KERNELS, else 40.")
+                                            "Default: $KAMLAB_MAX_KERNELS, else what 60% of this machine's "
+                                            "memory holds at KERNEL_MB a kernel (16 to 80).")
 
     render_grace = Float(600.0, config=True, help="Seconds a kernel that has never had a browser connection "
                                                   "(its page is still rendering) is safe from the culler.")
@@ -73,7 +76,11 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
     @default("max_kernels")
     def _default_max_kernels(self) -> int:
         value = os.environ.get("KAMLAB_MAX_KERNELS", "").strip()
-        return int(value) if value.isdigit() else 40
+        if value.isdigit():
+            return int(value)
+        import psutil
+
+        return int(min(80, max(16, 0.6 * psutil.virtual_memory().total / 2**20 / KERNEL_MB)))
 
     def _full(self) -> bool:
         return bool(self.max_kernels) and live_kernels(self) >= self.max_kernels
