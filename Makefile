@@ -12,9 +12,11 @@ export KAMLAB_SHARED_DATA ?= $(abspath ../shared/data)
 ##      classroom on a LAN: make app HOST=0.0.0.0 TOKEN=<secret>  (a token is required off loopback)
 ##      projector: make app PRESENTER=1  (every page in presenter mode)
 ##      without make (Windows, macOS): kamlab app [--host H --token T --presenter]
+##      prints the join address and a QR code (also workshop/join.html); BOARD_PIN=<pin> (default: the TOKEN)
+##      lets the trainer clear the workshop board from unit 01 opened with ?trainer=1
 app: bootstrap
 	$(BIN)/kamlab app --port=$(PORT) $(if $(HOST),--host='$(HOST)') $(if $(TOKEN),--token='$(TOKEN)') \
-	  $(if $(filter 1 true yes on,$(PRESENTER)),--presenter)
+	  $(if $(BOARD_PIN),--board-pin='$(BOARD_PIN)') $(if $(filter 1 true yes on,$(PRESENTER)),--presenter)
 
 ## lab: bootstrap, then open the notebooks in JupyterLab (without make: `kamlab lab`)
 lab: bootstrap

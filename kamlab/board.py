@@ -7,16 +7,23 @@ block the writer), every connection waits up to `BUSY_TIMEOUT_MS` for a lock, an
 
 Where the file lives: the `path` argument, else the ``KAMLAB_BOARD`` environment variable, else
 ``workshop/board.sqlite`` under the repository (git-ignored).
+
+Two groups choosing the same name must not overwrite each other silently: `save(..., replace=False)`
+refuses a name already on the board and `replace=<revision>` replaces only the entry that revision saw
+(optimistic concurrency), raising `NameTaken` so a page can ask first. Clearing the board is the
+trainer's: when a board PIN is set (``KAMLAB_BOARD_PIN``, which `make app` sets from ``BOARD_PIN`` or the
+server token), `clear` needs it.
 """
 from __future__ import annotations
 
+import hmac
 import json
 import math
 import os
 import sqlite3
 import time
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,7 +31,8 @@ import pandas as pd
 
 from kamlab.data import DataError
 
-__all__ = ["board_path", "save", "entries", "clear", "consensus", "comparison", "BoardComparison"]
+__all__ = ["board_path", "save", "entries", "clear", "consensus", "comparison", "BoardComparison", "NameTaken",
+           "BoardLocked", "board_pin", "pin_ok", "weights_table", "signature"]
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "workshop" / "board.sqlite"
 BUSY_TIMEOUT_MS = 30_000
@@ -72,6 +80,39 @@ def _connect(path: str | Path | None) -> sqlite3.Connection:
     return con
 
 
+class NameTaken(DataError):
+    """Another entry already uses this group name (`entry`: its row as a dict); the page asks before replacing."""
+
+    def __init__(self, name: str, entry: dict):
+        self.name, self.entry = name, entry
+        super().__init__(f"'{name}' is already on the board (saved {entry['saved_at'][11:16]} UTC, "
+                         f"{len(entry['top_list'])} accounts): replace it, or choose another name")
+
+
+class BoardLocked(DataError):
+    """Clearing needs the board PIN."""
+
+
+def board_pin() -> str:
+    """The trainer's board PIN (``KAMLAB_BOARD_PIN``), or "" when none is set."""
+    return os.environ.get("KAMLAB_BOARD_PIN", "").strip()
+
+
+def pin_ok(pin: str | None) -> bool:
+    """True when a board PIN is set and `pin` matches it (constant-time comparison).
+
+    Examples
+    --------
+    >>> import os; os.environ["KAMLAB_BOARD_PIN"] = "4711"
+    >>> pin_ok("4711"), pin_ok("1234"), pin_ok(None)
+    (True, False, False)
+    >>> del os.environ["KAMLAB_BOARD_PIN"]; pin_ok("")
+    False
+    """
+    expected = board_pin()
+    return bool(expected) and hmac.compare_digest(str(pin or "").strip().encode(), expected.encode())
+
+
 def _check(group: str, weights: dict, top_list) -> tuple[str, dict, list[str]]:
     name = " ".join(str(group or "").split())
     if not name:
@@ -93,8 +134,13 @@ def _check(group: str, weights: dict, top_list) -> tuple[str, dict, list[str]]:
     return name, w, top
 
 
-def save(group: str, weights: dict, top_list, *, path: str | Path | None = None) -> int:
+def save(group: str, weights: dict, top_list, *, path: str | Path | None = None,
+         replace: bool | int = True) -> int:
     """Save (or update) a group's weights and key-account list, best first; returns the entry's revision.
+
+    `replace`: True replaces an entry of the same name; False raises `NameTaken` if the name is on the
+    board; an int replaces it only if its revision is still that one (what this page saved last), else
+    raises `NameTaken`. Names compare with spaces collapsed and case ignored ("table 1" = "Table  1").
 
     Examples
     --------
@@ -104,12 +150,23 @@ def save(group: str, weights: dict, top_list, *, path: str | Path | None = None)
     1
     >>> save("Table 1", {"margin": 0.5, "size": 0.5}, ["B", "A"], path=p)
     2
+    >>> save("table 1", {"margin": 1.0}, ["C"], path=p, replace=False)
+    Traceback (most recent call last):
+    ...
+    kamlab.board.NameTaken: 'Table 1' is already on the board ...
     """
     name, w, top = _check(group, weights, top_list)
     stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     with closing(_connect(path)) as con:
         con.execute("BEGIN IMMEDIATE")
         try:
+            row = con.execute("SELECT group_name, top_list, saved_at, revision FROM entries WHERE "
+                              "lower(group_name) = lower(?)", (name,)).fetchone()
+            if row is not None:
+                name = row[0]  # the spelling already on the board
+                if replace is not True and (replace is False or int(replace) != row[3]):
+                    raise NameTaken(row[0], {"group": row[0], "top_list": json.loads(row[1]), "saved_at": row[2],
+                                             "revision": row[3]})
             con.execute(
                 "INSERT INTO entries (group_name, weights, top_list, saved_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(group_name) DO UPDATE SET weights = excluded.weights, "
@@ -142,8 +199,11 @@ def entries(*, path: str | Path | None = None) -> pd.DataFrame:
         columns=["group", "weights", "top_list", "saved_at", "revision"])
 
 
-def clear(*, path: str | Path | None = None) -> int:
+def clear(*, path: str | Path | None = None, pin: str | None = None) -> int:
     """Delete every entry (the trainer starts a new round); returns how many were deleted.
+
+    When a board PIN is set (`board_pin`), `pin` must match it, else `BoardLocked` is raised and nothing
+    is deleted.
 
     Examples
     --------
@@ -153,6 +213,8 @@ def clear(*, path: str | Path | None = None) -> int:
     >>> clear(path=p), len(entries(path=p))
     (1, 0)
     """
+    if board_pin() and not pin_ok(pin):
+        raise BoardLocked("clearing the board needs the trainer's board PIN")
     with closing(_connect(path)) as con:
         con.execute("BEGIN IMMEDIATE")
         n = con.execute("DELETE FROM entries").rowcount
@@ -197,6 +259,7 @@ class BoardComparison:
     consensus: pd.DataFrame
     n_agree: int
     n_disagree: int
+    weights: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def _repr_html_(self) -> str:
         if not self.groups:
@@ -246,4 +309,41 @@ def comparison(board: pd.DataFrame | dict[str, list[str]] | None = None, *,
         "verdict": [_verdict(int(n), total) for n in cons["n_groups"]],
     }).sort_values(["n_groups", "account"], ascending=[False, True], kind="stable").reset_index(drop=True)
     n_agree = int((agree["n_groups"] == total).sum()) if total else 0
-    return BoardComparison(groups, side, agree, cons, n_agree, int(len(agree) - n_agree))
+    weights = weights_table(board) if isinstance(board, pd.DataFrame) else pd.DataFrame()
+    return BoardComparison(groups, side, agree, cons, n_agree, int(len(agree) - n_agree), weights)
+
+
+def weights_table(board: pd.DataFrame) -> pd.DataFrame:
+    """Each group's criteria weights as shares of its own total (rows: groups in board order, columns:
+    criteria in first-seen order; 0 where a group gave a criterion no weight), so groups that used
+    different scales compare.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"group": ["g1", "g2"], "weights": [{"margin": 3, "size": 1}, {"size": 2}]})
+    >>> weights_table(b).loc["g1"].tolist(), weights_table(b).loc["g2"].tolist()
+    ([0.75, 0.25], [0.0, 1.0])
+    """
+    if board is None or len(board) == 0 or "weights" not in board:
+        return pd.DataFrame()
+    criteria = list(dict.fromkeys(k for w in board["weights"] for k in w))
+    rows = []
+    for w in board["weights"]:
+        total = sum(float(v) for v in w.values())
+        rows.append([float(w.get(k, 0.0)) / total if total > 0 else 0.0 for k in criteria])
+    return pd.DataFrame(rows, index=pd.Index(list(board["group"]), name="group"), columns=criteria)
+
+
+def signature(*, path: str | Path | None = None) -> tuple:
+    """A cheap fingerprint of the board (entries, revisions, last save): a view redraws only when it changes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "board.sqlite"
+    >>> before = signature(path=p); _ = save("g", {"a": 1}, ["A"], path=p); signature(path=p) != before
+    True
+    """
+    with closing(_connect(path)) as con:
+        return tuple(con.execute("SELECT count(*), coalesce(sum(revision), 0), coalesce(max(saved_at), '') "
+                                 "FROM entries").fetchone())

@@ -25,8 +25,9 @@ import pandas as pd
 from kamlab.data import DataError
 
 __all__ = ["Offer", "Response", "BuyerProfile", "PROFILES", "profile", "random_profile", "BuyerSimulator",
-           "Scorecard", "supplier_moves"]
+           "Scorecard", "supplier_moves", "zopa_wording", "buyer_style"]
 
+RESERVE = 0.015  # the share of its maximum price a buyer keeps back in its counter-offers
 LIMITS = {"price": (0.0, 1e9), "payment_days": (0, 365), "volume": (0.0, 1e12), "years": (1, 10),
           "escalator": (-0.2, 0.2)}
 
@@ -57,10 +58,12 @@ class Response:
     kind: str
     counter: Offer | None
     reason: str
+    warning: str = ""
 
     def _repr_html_(self) -> str:
         extra = f"<br>Counter-offer: {html.escape(self.counter.describe())}" if self.counter else ""
-        return f"<p><b>{self.kind.replace('_', ' ')}</b>: {html.escape(self.reason)}{extra}</p>"
+        warn = (f"<br><b style='color:#e65100'>{html.escape(self.warning)}</b>" if self.warning else "")
+        return f"<p><b>{self.kind.replace('_', ' ')}</b>: {html.escape(self.reason)}{extra}{warn}</p>"
 
 
 @dataclass(frozen=True)
@@ -246,8 +249,10 @@ def supplier_moves(previous: Offer, current: Offer) -> tuple[list[str], list[str
 @dataclass(frozen=True)
 class Scorecard:
     """How the supplier did. margin_captured: (net price - walk-away) / (reservation - walk-away), the share
-    of the ZOPA the supplier kept (below 0: a deal under your walk-away); net_price: the deal price less
-    what its payment days beyond standard, its SLA and (plus) its escalator are worth per unit."""
+    of the ZOPA the supplier kept (below 0: a deal under your walk-away; NaN without a deal); net_price: the
+    deal price less what its payment days beyond standard, its SLA and (plus) its escalator are worth per
+    unit (NaN without a deal). `notes` are safe to show during the game; `debrief` notes name the buyer's
+    hidden limits and belong to the debrief (`to_html(reveal=True)`)."""
 
     outcome: str
     rounds: int
@@ -259,16 +264,137 @@ class Scorecard:
     concessions_given_away: int
     relationship_health: float
     notes: tuple[str, ...]
+    debrief: tuple[str, ...] = ()
+
+    def to_html(self, *, reveal: bool = False) -> str:
+        """The scorecard; the ZOPA, the share captured and the debrief notes only with `reveal` (after the game)."""
+        deal = html.escape(self.deal.describe()) if self.deal else "no deal"
+        net = f"net price {self.net_price:,.2f}" if self.deal else "no deal, so no net price"
+        lines = [f"<b>Outcome: {self.outcome}</b> after {self.rounds} round(s) ({deal})",
+                 f"Concessions traded: <b>{self.concessions_traded}</b> · given away: "
+                 f"<b>{self.concessions_given_away}</b> · relationship health {self.relationship_health:.0%}"
+                 + (f" · {net}" if self.outcome != "in progress" else "")]
+        notes = list(self.notes)
+        if reveal:
+            cap = ("no deal, nothing captured" if np.isnan(self.margin_captured)
+                   else f"margin captured: <b>{self.margin_captured:.0%}</b> of it")
+            lines.append(f"Debrief: the ZOPA was {self.zopa[0]:,.2f} (your walk-away) to {self.zopa[1]:,.2f} "
+                         f"(the buyer's maximum); {cap}")
+            notes = list(self.debrief) + notes
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+        return f"<div class='kamlab-scorecard'>{'<br>'.join(lines)}<ul>{items}</ul></div>"
 
     def _repr_html_(self) -> str:
-        deal = html.escape(self.deal.describe()) if self.deal else "no deal"
-        cap = "n/a" if np.isnan(self.margin_captured) else f"{self.margin_captured:.0%}"
-        items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return (f"<div class='kamlab-scorecard'><b>Outcome: {self.outcome}</b> after {self.rounds} rounds "
-                f"({deal})<br>Margin captured: <b>{cap}</b> of the ZOPA {self.zopa[0]:,.2f}-{self.zopa[1]:,.2f} "
-                f"(net price {self.net_price:,.2f})<br>Concessions traded: {self.concessions_traded}, given "
-                f"away: {self.concessions_given_away}; relationship health {self.relationship_health:.0%}"
-                f"<ul>{items}</ul></div>")
+        return self.to_html(reveal=False)
+
+
+def zopa_wording(captured: float) -> str:
+    """What a share of the ZOPA means, in words that match the number.
+
+    Examples
+    --------
+    >>> zopa_wording(0.55)
+    'You kept 55% of the zone of agreement: a little more than half.'
+    >>> zopa_wording(0.8)
+    'You kept 80% of the zone of agreement: most of it.'
+    """
+    if captured < 0:
+        return "The deal is below your walk-away price: you would have done better without it."
+    pct = f"{captured:.0%}"
+    if captured < 0.4:
+        return f"You kept {pct} of the zone of agreement; the buyer kept most of it: open higher and concede more slowly."
+    if captured < 0.5:
+        return f"You kept {pct} of the zone of agreement: a little less than half."
+    if captured < 0.6:
+        return f"You kept {pct} of the zone of agreement: a little more than half."
+    if captured < 0.75:
+        return f"You kept {pct} of the zone of agreement: clearly more than half."
+    return f"You kept {pct} of the zone of agreement: most of it."
+
+
+def buyer_style(p: BuyerProfile) -> str:
+    """How a buyer talks, from its hidden values: "demanding" (must have an SLA), "cash" (payment terms
+    matter most), "partner" (trusting), "price" (a tough procurement department), else "neutral".
+
+    Examples
+    --------
+    >>> [buyer_style(profile(n)) for n in PROFILES]
+    ['price', 'partner', 'demanding', 'cash']
+    """
+    if p.sla_required:
+        return "demanding"
+    if p.days_value >= 2.0:
+        return "cash"
+    if p.trust >= 0.7:
+        return "partner"
+    return "price" if p.toughness >= 2.0 else "neutral"
+
+
+# The buyer's lines: by style, then by situation ("far": the price is well above its budget, "close").
+_PRICE_LINES = {
+    "price": {
+        "far": ["At {price} we would rather look at {batna}.",
+                "That price is far from the market; you will have to do much better.",
+                "My savings target does not survive a price like {price}.",
+                "Your price is well above what we can justify to our management."],
+        "close": ["We are getting closer, but the price still has to come down.",
+                  "Sharpen your pencil on price and we can talk.",
+                  "Another step on price and I can take this to my category manager.",
+                  "Your price is still above our budget for this category."]},
+    "partner": {
+        "far": ["We want to work with you, but {price} is hard to defend internally.",
+                "For a long-term partner that price is steep; help us get there.",
+                "At {price} my colleagues will ask why we do not look at {batna}."],
+        "close": ["We are close; a little more on price and we have a partnership.",
+                  "This is nearly right; can you meet us a bit on price?",
+                  "We like where this is going, and price is the last gap."]},
+    "demanding": {
+        "far": ["At {price} our shelf price does not work; you know our volumes.",
+                "That is not a price for a partner of our size; we expect much better.",
+                "We can have {batna} for far less than {price}."],
+        "close": ["Closer, but our buyers need a sharper price to list you.",
+                  "Take another bite out of the price and we move forward.",
+                  "We are not there yet on price; our margin targets are firm."]},
+    "cash": {
+        "far": ["At {price} we simply cannot make the numbers work.",
+                "That price is out of reach for us; {batna} looks better.",
+                "We are tight on cash, and {price} is too much."],
+        "close": ["We are closer; a bit more on price, or on payment terms, would do it.",
+                  "If the price moves a little, we can close this.",
+                  "Almost there: the price or the terms have to give a little."]},
+    "neutral": {
+        "far": ["Your price is well above what we can justify to our management.",
+                "That price is far from the market; you will have to do much better.",
+                "At {price} we would rather look at {batna}."],
+        "close": ["We are getting closer, but the price still has to come down.",
+                  "Your price is still above our budget for this category.",
+                  "Sharpen your pencil on price and we can talk."]},
+}
+_LATE_LINES = ["We are nearly there; one more step on price closes it.",
+               "Let us finish this: meet us on price and we sign.",
+               "We have moved a long way; now it is your turn on price."]
+_TENSE_LINES = ["Frankly, this is taking too long and our patience is thinning.",
+                "We are losing confidence that we can agree.",
+                "You are not moving, and that does not help the relationship."]
+_TERM_LINES = {
+    "sla": ["We cannot sign without a service-level agreement on delivery.",
+            "A delivery service-level agreement is a must for us; without it there is no deal.",
+            "No service-level agreement, no contract: our stores cannot run out."],
+    "sla_soft": ["We would value a service-level agreement on delivery.",
+                 "Put a delivery SLA on the table and the price looks different."],
+    "volume": ["We cannot commit to more than {volume} units a year.",
+               "{volume} units a year is the most we can promise; we cannot commit to more."],
+    "payment_days": ["Our standard is {days}-day payment terms, and yours are shorter.",
+                     "We pay at {days} days; shorter terms are a problem for us.",
+                     "Cash is tight: we need {days} days to pay."],
+    "escalator": ["A yearly price escalator is a problem for our budget.",
+                  "We cannot budget a price that rises every year.",
+                  "Drop the escalator and we can talk about the rest."],
+    "years": ["We want a {years}-year contract, not {offered}.",
+              "A {years}-year term suits us better than {offered}."],
+}
+_WARNINGS = ["We need to close this in the next round, or we go with {batna}.",
+             "One more round: after that we take {batna}."]
 
 
 class BuyerSimulator:
@@ -303,6 +429,7 @@ class BuyerSimulator:
         self.deal: Offer | None = None
         self._log: list[dict] = []
         self._offers: list[Offer] = []
+        self._said: list[str] = []
 
     # ---- the buyer's valuation (hidden) -------------------------------------------------------------
     def limit(self, offer: Offer) -> float:
@@ -359,7 +486,7 @@ class BuyerSimulator:
                           "sla": offer.sla, "response": response.kind,
                           "counter_price": response.counter.price if response.counter else np.nan,
                           "counter_payment_days": response.counter.payment_days if response.counter else np.nan,
-                          "reason": response.reason, "health": self.health})
+                          "reason": response.reason, "warning": response.warning, "health": self.health})
         return response
 
     def _respond(self, offer: Offer) -> Response:
@@ -377,7 +504,10 @@ class BuyerSimulator:
                 return self._end("accept", offer, "We are out of time and this is within our budget, so we accept.")
             return self._end("walk_away", None, f"We are out of time and your offer does not beat {p.batna}.")
         counter = self._counter(offer)
-        return Response("counter", counter, self._reason(offer))
+        warning = ""
+        if self.round == p.patience - 1:
+            warning = self._say(_WARNINGS, batna=p.batna)
+        return Response("counter", counter, self._reason(offer), warning)
 
     def _end(self, kind: str, deal: Offer | None, reason: str) -> Response:
         self.outcome = "deal" if kind == "accept" else "no deal"
@@ -386,12 +516,36 @@ class BuyerSimulator:
         return Response(kind, None, reason)
 
     def _counter(self, offer: Offer) -> Offer:
+        """The buyer's counter: its must-haves in full; on terms it cares less about it meets you part of
+        the way as rounds pass (by its priorities); the price is its current aspiration for those terms."""
         p = self.profile
-        terms = Offer(price=offer.price, payment_days=max(offer.payment_days, p.target_payment_days),
-                      volume=min(offer.volume, p.volume_on_offer), years=p.preferred_years,
-                      escalator=min(offer.escalator, 0.0), sla=offer.sla or p.sla_required or p.sla_value > 0)
-        price = min(self.ask(terms), offer.price)
+        progress = self._progress()
+        top = p.priorities[:1]
+        days = offer.payment_days
+        if offer.payment_days < p.target_payment_days:
+            share = 1.0 if "payment_days" in top else 1.0 - 0.6 * progress
+            days = int(5 * round((offer.payment_days + share * (p.target_payment_days - offer.payment_days)) / 5))
+        years = offer.years
+        if p.years_value > 0 and offer.years != p.preferred_years and (p.years_value >= 0.5 or progress < 0.5):
+            years = p.preferred_years
+        escalator = min(offer.escalator, 0.0)
+        if offer.escalator > 0 and p.escalator_aversion < 1.5 and progress >= 0.5:
+            escalator = round(offer.escalator / 2, 3)  # it would live with half of it late in the game
+        terms = Offer(price=offer.price, payment_days=days, volume=min(offer.volume, p.volume_on_offer),
+                      years=years, escalator=escalator, sla=offer.sla or p.sla_required or p.sla_value > 0)
+        # it keeps a reserve: a counter never names its limit (it accepts up to the limit, it does not offer it)
+        price = min(self.ask(terms), self.limit(terms) - RESERVE * p.reservation_price, offer.price)
+        if not np.isfinite(price):
+            price = offer.price
         return replace(terms, price=min(max(float(np.floor(price * 100) / 100), 0.01), offer.price))
+
+    def _say(self, options: list[str], **fields) -> str:
+        """A line from `options` this buyer has not said yet (else not the last one it said)."""
+        unused = [o for o in options if o not in self._said]
+        pool = unused or [o for o in options if not self._said or o != self._said[-1]] or options
+        line = pool[int(self._rng.integers(len(pool)))]
+        self._said.append(line)
+        return line.format(**fields)
 
     def _reason(self, offer: Offer) -> str:
         p = self.profile
@@ -402,23 +556,19 @@ class BuyerSimulator:
             "escalator": p.reservation_price * max(offer.escalator, 0) * (offer.years - 1) / 2 * p.escalator_aversion,
             "years": p.years_value * abs(offer.years - p.preferred_years),
         }
+        fields = dict(price=f"{offer.price:,.2f}", batna=p.batna, volume=f"{p.volume_on_offer:,.0f}",
+                      days=p.target_payment_days, years=p.preferred_years, offered=offer.years)
         term, gap = max(gaps.items(), key=lambda kv: kv[1])
         if gap == 0 or (np.isfinite(gap) and offer.price > 1.1 * p.reservation_price):
-            options = ["Your price is well above what we can justify to our management.",
-                       "That price is far from the market; you will have to do much better.",
-                       f"At {offer.price:,.2f} we would rather look at {p.batna}."]
-            if offer.price <= 1.1 * p.reservation_price:
-                options = ["We are getting closer, but the price still has to come down.",
-                           "Your price is still above our budget for this category.",
-                           "Sharpen your pencil on price and we can talk."]
-            return options[int(self._rng.integers(len(options)))]
-        return {
-            "sla": "We cannot sign without a service-level agreement on delivery.",
-            "volume": f"We cannot commit to more than {p.volume_on_offer:,.0f} units a year.",
-            "payment_days": f"Our standard is {p.target_payment_days}-day payment terms, and yours are shorter.",
-            "escalator": "A yearly price escalator is a problem for our budget.",
-            "years": f"We want a {p.preferred_years}-year contract, not {offer.years}.",
-        }[term]
+            if self.health < 0.35:
+                return self._say(_TENSE_LINES, **fields)
+            lines = _PRICE_LINES[buyer_style(p)]
+            if offer.price > 1.1 * p.reservation_price:
+                return self._say(lines["far"], **fields)
+            late = self._progress() >= 0.6
+            return self._say(lines["close"] + (_LATE_LINES if late else []), **fields)
+        key = "sla_soft" if term == "sla" and not p.sla_required else term
+        return self._say(_TERM_LINES[key], **fields)
 
     def _update_health(self, offer: Offer) -> None:
         p = self.profile
@@ -434,7 +584,7 @@ class BuyerSimulator:
     def history(self) -> pd.DataFrame:
         """One row per round: your offer, the buyer's response, its counter price and the health after it."""
         cols = ["round", "price", "payment_days", "volume", "years", "escalator", "sla", "response",
-                "counter_price", "counter_payment_days", "reason", "health"]
+                "counter_price", "counter_payment_days", "reason", "warning", "health"]
         return pd.DataFrame(self._log, columns=cols)
 
     def net_price(self, offer: Offer) -> float:
@@ -446,35 +596,46 @@ class BuyerSimulator:
                 - (p.sla_cost_per_unit if offer.sla else 0.0)
                 + offer.price * offer.escalator * (offer.years - 1) / 2)
 
+    def _real_get(self, term: str, offer: Offer) -> bool:
+        """A get the buyer can actually give: not volume beyond what it can commit, not dropping a
+        must-have SLA (an ask the buyer said it cannot commit to is no trade)."""
+        p = self.profile
+        if term == "volume":
+            return offer.volume <= p.volume_on_offer
+        if term == "sla":
+            return not p.sla_required
+        return True
+
     def scorecard(self) -> Scorecard:
-        """The supplier's result: ZOPA share captured, concessions traded vs given away, relationship."""
+        """The supplier's result: concessions traded vs given away, relationship (safe during the game), and
+        the ZOPA share captured with the debrief notes (`Scorecard.to_html(reveal=True)` after the game).
+
+        A move that gives something is traded when the same offer gets something the buyer can give
+        (`_real_get`); otherwise it is given away.
+        """
         p = self.profile
         traded = given = 0
         for prev, cur in zip(self._offers, self._offers[1:]):
             gives, gets = supplier_moves(prev, cur)
-            if gets:
+            if any(self._real_get(t, cur) for t in gets):
                 traded += len(gives)
             else:
                 given += len(gives)
         low, high = p.zopa
         net = self.net_price(self.deal) if self.deal else np.nan
         captured = (net - low) / (high - low) if self.deal and high > low else np.nan
-        notes = []
-        if self.deal and captured < 0:
-            notes.append("The deal is below your walk-away price: you would have done better without it.")
-        elif self.deal and captured < 0.5:
-            notes.append("The buyer kept most of the zone of agreement: open higher and concede more slowly.")
-        elif self.deal:
-            notes.append("You kept most of the zone of agreement.")
+        notes, debrief = [], []
+        if self.deal and not np.isnan(captured):
+            debrief.append(zopa_wording(float(captured)))
+        if self.outcome == "no deal" and high > low:
+            debrief.append("There was a deal to be had between your walk-away and the buyer's maximum.")
         if given:
-            notes.append(f"{given} concession(s) given away without asking for anything back.")
+            notes.append(f"{given} concession(s) given away without getting anything the buyer could give back.")
         if traded:
             notes.append(f"{traded} concession(s) traded for something in return: give-get.")
-        if self.outcome == "no deal" and high > low:
-            notes.append("There was a deal to be had between your walk-away and the buyer's maximum.")
         if not self.done:
             notes.append("The negotiation is still open.")
         return Scorecard(outcome=self.outcome or "in progress", rounds=self.round, deal=self.deal,
                          net_price=float(net), zopa=(low, high), margin_captured=float(captured),
                          concessions_traded=traded, concessions_given_away=given,
-                         relationship_health=self.health, notes=tuple(notes))
+                         relationship_health=self.health, notes=tuple(notes), debrief=tuple(debrief))

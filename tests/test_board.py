@@ -4,6 +4,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import sqlite3
 
+import pandas as pd
 import pytest
 
 from kamlab import board
@@ -92,3 +93,128 @@ def test_concurrent_saves_lose_nothing(tmp_path):
         assert e.loc[f"proc {k}", "top_list"] == [f"A{k}", f"B{n_saves - 1}"]  # the last one won
     with sqlite3.connect(p) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# -- a name conflict asks before replacing ---------------------------------------------------------
+def test_replace_false_refuses_a_taken_name_and_a_revision_replaces_only_what_it_saw(tmp_path):
+    p = tmp_path / "b.sqlite"
+    assert board.save("Table 1", {"margin": 1}, ["A"], path=p, replace=False) == 1
+    with pytest.raises(board.NameTaken) as err:
+        board.save("table  1", {"margin": 2}, ["B"], path=p, replace=False)
+    assert err.value.name == "Table 1" and err.value.entry["top_list"] == ["A"]
+    assert board.save("Table 1", {"margin": 2}, ["B"], path=p, replace=1) == 2  # the page saw revision 1
+    with pytest.raises(board.NameTaken):
+        board.save("Table 1", {"margin": 3}, ["C"], path=p, replace=1)  # someone saved revision 2 since
+    e = board.entries(path=p)
+    assert len(e) == 1 and e.top_list[0] == ["B"]
+
+
+class _Selection:
+    def __init__(self, weights, top):
+        self.weights, self.top_list = weights, top
+
+
+def test_second_tab_saving_under_a_taken_name_is_asked_first(tmp_path):
+    from kamlab.widgets import board as wboard
+
+    p = tmp_path / "b.sqlite"
+    first = wboard.group_save_panel(_Selection({"margin": 1}, ["A", "B"]), board_path=p)
+    first.group.value = "Table 3"
+    first.do_save()
+    first.selection.top_list = ["B", "A"]
+    first.do_save()  # its own name: saved again without a question
+    assert board.entries(path=p).revision.tolist() == [2] and first.confirm.layout.display == "none"
+
+    second = wboard.group_save_panel(_Selection({"size": 1}, ["C"]), board_path=p)
+    second.group.value = "table 3"
+    second.do_save()
+    assert second.confirm.layout.display == "flex" and "already on the board" in second.status.value
+    assert board.entries(path=p).top_list[0] == ["B", "A"]  # nothing replaced yet
+    second.do_cancel()
+    assert board.entries(path=p).top_list[0] == ["B", "A"] and "Nothing replaced" in second.status.value
+    second.do_save()
+    second.do_replace()
+    e = board.entries(path=p)
+    assert len(e) == 1 and e.top_list[0] == ["C"] and e.revision[0] == 3
+
+
+# -- participants cannot clear ----------------------------------------------------------------------
+def _view(tmp_path, monkeypatch, query, pin=None):
+    from kamlab.widgets import board as wboard
+
+    p = tmp_path / "b.sqlite"
+    board.save("Table 1", {"margin": 1}, ["A"], path=p)
+    monkeypatch.setenv("QUERY_STRING", query)
+    if pin is None:
+        monkeypatch.delenv("KAMLAB_BOARD_PIN", raising=False)
+    else:
+        monkeypatch.setenv("KAMLAB_BOARD_PIN", pin)
+    return p, wboard.board_view(board_path=p, refresh_seconds=0)
+
+
+def _text(widget) -> str:
+    import ipywidgets as W
+
+    out = [str(getattr(widget, "value", "")), str(getattr(widget, "description", ""))]
+    if isinstance(widget, W.Box):
+        out += [_text(c) for c in widget.children]
+    return " ".join(out)
+
+
+def test_a_participant_is_not_offered_clear(tmp_path, monkeypatch):
+    p, view = _view(tmp_path, monkeypatch, "", pin="4711")
+    assert view.clear_button is None and view.trainer_box.children == ()
+    assert "Clear" not in _text(view)
+    view.do_clear()
+    assert len(board.entries(path=p)) == 1
+
+
+def test_trainer_view_needs_the_pin(tmp_path, monkeypatch):
+    p, view = _view(tmp_path, monkeypatch, "trainer=1", pin="4711")
+    assert view.clear_button is not None and "Clear the board" in _text(view)
+    view.pin.value = "1234"  # a participant who guessed ?trainer=1
+    view.clear_button.click()
+    assert len(board.entries(path=p)) == 1 and "Wrong PIN" in view.trainer_status.value
+    with pytest.raises(board.BoardLocked):
+        board.clear(path=p, pin="1234")
+    view.pin.value = "4711"
+    view.clear_button.click()
+    assert board.entries(path=p).empty and view.pin.value == ""
+
+
+def test_without_a_pin_no_page_can_clear(tmp_path, monkeypatch):
+    p, view = _view(tmp_path, monkeypatch, "trainer=1", pin=None)
+    assert view.clear_button.disabled and "No board PIN" in view.trainer_status.value
+    view.pin.value = ""
+    view.do_clear()
+    assert len(board.entries(path=p)) == 1
+
+
+def test_view_shows_names_weights_agreement_and_redraws_only_on_change(tmp_path, monkeypatch):
+    from kamlab import synth
+    from kamlab.widgets import board as wboard
+
+    monkeypatch.setenv("QUERY_STRING", "")
+    ds = synth.generate(n_accounts=8, years=1, seed=3)
+    ids, names = ds.accounts.account_id.tolist(), ds.accounts.name.tolist()
+    p = tmp_path / "b.sqlite"
+    board.save("Table 1", {"margin": 3, "size": 1}, ids[:3], path=p)
+    board.save("Table 2", {"margin": 1, "size": 1}, [ids[0], ids[4]], path=p)
+    view = wboard.board_view(ds, board_path=p, refresh_seconds=0)
+    html = view.out.value
+    assert f"{ids[0]} · {names[0]}" in html and f"{ids[4]} · {names[4]}" in html
+    assert "75%" in html and "50%" in html and "spread" in html  # weights as shares of each group's total
+    assert "class='all'" in html and "class='one'" in html  # ids[0] on both lists, ids[1] on one
+    assert "2 groups" in view.summary.value
+    assert view.redraw() is False  # nothing changed: nothing sent
+    board.save("Table 3", {"margin": 1}, [ids[4]], path=p)
+    assert view.redraw() is True and "3 groups" in view.summary.value
+    frame = view.lists_frame()
+    assert frame.groupby("group").size().to_dict() == {"Table 1": 3, "Table 2": 2, "Table 3": 1}
+    assert view.download.prepare().decode("utf-8-sig").startswith("group,position,account_id,name")
+
+
+def test_weights_table_shares():
+    e = pd.DataFrame({"group": ["a", "b"], "weights": [{"x": 1, "y": 3}, {"y": 0}]})
+    t = board.weights_table(e)
+    assert t.loc["a"].tolist() == [0.25, 0.75] and t.loc["b"].tolist() == [0.0, 0.0]

@@ -34,7 +34,7 @@ def test_the_app_serves_the_course_notebooks_with_the_makefile_options():
     assert cmd[:4] == [sys.executable, "-m", "voila", "--no-browser"]
     assert Path(cmd[4]) == ROOT / "notebooks"
     assert cmd[5:] == ["--port=8866", "--Voila.ip=127.0.0.1"]
-    assert env == {"KAMLAB_PRESENTER": ""}
+    assert env == {"KAMLAB_PRESENTER": "", "KAMLAB_BOARD_PIN": ""}
 
 
 def test_a_classroom_needs_a_token():
@@ -63,7 +63,12 @@ def test_further_options_reach_voila(tmp_path, monkeypatch):
     assert main(["app", str(tmp_path), "--port", "9100", "--presenter", "--option=--VoilaConfiguration.x=1"]) == 0
     assert seen["cmd"][4:] == [str(tmp_path.resolve()), "--port=9100", "--Voila.ip=127.0.0.1",
                                "--VoilaConfiguration.x=1"]
-    assert seen["env"] == {"KAMLAB_PRESENTER": "1"}
+    assert seen["env"] == {"KAMLAB_PRESENTER": "1", "KAMLAB_BOARD_PIN": ""}
+
+
+def test_the_board_pin_defaults_to_the_token():
+    assert serve.app_command(host="0.0.0.0", token="s3cret")[1]["KAMLAB_BOARD_PIN"] == "s3cret"
+    assert serve.app_command(token="s3cret", board_pin="42")[1]["KAMLAB_BOARD_PIN"] == "42"
 
 
 def test_lab_opens_the_notebooks_in_jupyterlab(monkeypatch):

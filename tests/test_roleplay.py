@@ -137,7 +137,8 @@ def test_scorecard_zopa_share_and_trades():
                                                                            - prof.supplier_walk_away)
         assert card.margin_captured == pytest.approx(expected)
         assert 0 < card.margin_captured <= 1
-    assert "Margin captured" in card._repr_html_()
+    assert "margin captured" in card.to_html(reveal=True)
+    assert "captured" not in card._repr_html_() and f"{prof.reservation_price:,.2f}" not in card._repr_html_()
     assert list(sim.history.columns)[:2] == ["round", "price"] and len(sim.history) == card.rounds
 
 
@@ -157,3 +158,143 @@ def test_profiles_and_random_profile():
         rp.profile("nice_buyer")
     with pytest.raises(DataError):
         rp.BuyerSimulator("nice_buyer")
+
+
+# -- hidden limits stay hidden until the debrief -------------------------------------------------------
+def _page_text(widget) -> str:
+    """Everything a participant's browser receives from a panel: widget values, labels, output texts."""
+    import ipywidgets as W
+
+    parts = [str(getattr(widget, "value", "")), str(getattr(widget, "description", "")),
+             str(getattr(widget, "options", ""))]
+    if isinstance(widget, W.Output):
+        for out in widget.outputs:
+            parts += [str(v) for k, v in out.get("data", {}).items() if not k.startswith("image/")]
+            parts.append(str(out.get("text", "")))
+    if isinstance(widget, W.Box):
+        parts += [_page_text(c) for c in widget.children]
+    return "\n".join(parts)
+
+
+def _limits(prof) -> list[str]:
+    res = prof.reservation_price
+    return [f"{res:,.2f}", f"{res:.1f}", "ZOPA", "zone of possible", "reservation"]
+
+
+@pytest.mark.parametrize("name", ["price_only_procurement", "partnership_buyer", "big_box_retailer",
+                                  "cash_strapped_distributor"])
+def test_page_never_shows_the_hidden_limits_before_the_debrief(name, monkeypatch):
+    from kamlab.widgets import negotiation as wn
+
+    monkeypatch.setenv("QUERY_STRING", "")
+    prof = rp.profile(name)
+    p = wn.roleplay_panel(profile=name, seed=5)
+    page = [_page_text(p), _page_text(p.debrief)]
+    prices = [99.5, 97.5, 95.5, 93.5, 91.5, 89.5, 87.5, 85.5, 83.5]
+    for price in prices:
+        p.controls["price"].value = price
+        p.controls["sla"].value = prof.sla_required
+        p.button.click()
+        page += [_page_text(p), _page_text(p.debrief)]
+        if p.sim.done:
+            break
+    assert p.sim.done
+    text = "\n".join(page)
+    for secret in _limits(prof):
+        assert secret not in text, secret
+    assert "nan" not in text.replace("financ", "")
+    assert p.debrief_button.layout.display == "none"  # a participant has no debrief button
+    assert p.reveal()  # the trainer's debrief (a notebook, or ?trainer=1) shows them after the game
+    assert f"{prof.reservation_price:,.2f}" in _page_text(p.debrief)
+
+
+def test_trainer_debrief_only_after_the_game(monkeypatch):
+    from kamlab.widgets import negotiation as wn
+
+    monkeypatch.setenv("QUERY_STRING", "trainer=1")
+    p = wn.roleplay_panel(profile="partnership_buyer", seed=0)
+    p.controls["price"].value = 99.0
+    p.button.click()
+    assert not p.reveal() and p.debrief_button.layout.display == "none"
+    assert "94.00" not in _page_text(p.debrief)
+    p.controls["price"].value = 60.0
+    p.controls.update()
+    p.controls["years"].value, p.controls["sla"].value, p.controls["payment_days"].value = 3, True, 45
+    p.button.click()
+    assert p.sim.done and p.debrief_button.layout.display == "flex"
+    p.debrief_button.click()
+    assert "94.00" in p.debrief_html.value and "no deal, so no net price" not in p.debrief_html.value
+
+
+# -- only real trades count ----------------------------------------------------------------------------
+def test_an_ask_the_buyer_cannot_commit_to_is_no_trade():
+    prof = rp.profile("price_only_procurement")  # can commit at most 20,000 units a year
+    sim = rp.BuyerSimulator(prof, seed=1)
+    sim.offer(price=99.0)
+    r = sim.offer(price=97.0, volume=30_000)  # gives price, asks volume the buyer says it cannot commit
+    assert "cannot commit" in r.reason
+    card = sim.scorecard()
+    assert (card.concessions_traded, card.concessions_given_away) == (0, 1)
+    sim.offer(price=95.0, years=2)  # gives price, gets a 2-year contract: a real trade
+    card = sim.scorecard()
+    assert (card.concessions_traded, card.concessions_given_away) == (1, 1)
+
+
+def test_dropping_a_must_have_sla_is_no_get_and_two_gives_for_one_real_get_are_two_trades():
+    big = rp.BuyerSimulator("big_box_retailer", seed=0)
+    big.offer(price=99.0, sla=True)
+    big.offer(price=98.0, sla=False)
+    assert (big.scorecard().concessions_traded, big.scorecard().concessions_given_away) == (0, 1)
+    partner = rp.BuyerSimulator("partnership_buyer", seed=0)
+    partner.offer(price=99.0, payment_days=30, years=1)
+    partner.offer(price=98.0, payment_days=45, years=2)
+    assert (partner.scorecard().concessions_traded, partner.scorecard().concessions_given_away) == (2, 0)
+
+
+def test_summary_words_match_the_share():
+    assert "most" not in rp.zopa_wording(0.55) and "more than half" in rp.zopa_wording(0.55)
+    assert "most of it" in rp.zopa_wording(0.8)
+    assert "buyer kept most" in rp.zopa_wording(0.3)
+    assert "below your walk-away" in rp.zopa_wording(-0.1)
+
+
+def test_no_deal_scorecard_has_no_nan():
+    prof = dataclasses.replace(rp.profile("price_only_procurement"), patience=2)
+    sim = rp.BuyerSimulator(prof, seed=0)
+    sim.offer(price=99.0)
+    sim.offer(price=99.0)
+    card = sim.scorecard()
+    assert card.outcome == "no deal"
+    for page in (card.to_html(), card.to_html(reveal=True)):
+        assert "nan" not in page and "no deal, so no net price" in page
+
+
+# -- a buyer worth playing -----------------------------------------------------------------------------
+def test_the_buyer_varies_its_lines_and_warns_before_its_patience_runs_out():
+    for name in rp.PROFILES:
+        prof = rp.profile(name)
+        sim = rp.BuyerSimulator(prof, seed=2)
+        rs = _play(sim, [130.0] * prof.patience, payment_days=prof.target_payment_days, sla=True,
+                   years=prof.preferred_years)
+        counters = [r for r in rs if r.kind == "counter"]
+        reasons = [r.reason for r in counters]
+        assert len(set(reasons)) >= min(len(reasons), 3), (name, reasons)  # no line five times over
+        assert all(a != b for a, b in zip(reasons, reasons[1:]))
+        assert [bool(r.warning) for r in counters] == [i == prof.patience - 2 for i in range(len(counters))]
+        assert rs[-1].kind == "walk_away"
+    first = {name: rp.BuyerSimulator(name, seed=0).offer(price=130.0).reason for name in rp.PROFILES}
+    assert len(set(first.values())) >= 3  # each profile speaks its own way
+
+
+def test_counter_offers_follow_the_profile_and_the_state():
+    days = {name: rp.BuyerSimulator(name, seed=0).offer(price=99.0, payment_days=30, years=1).counter
+            for name in rp.PROFILES}
+    assert len({(c.payment_days, c.years) for c in days.values()}) >= 3
+    assert days["partnership_buyer"].years == 3 and days["price_only_procurement"].years == 1
+    # a buyer for whom payment terms are not the top priority meets you part of the way late in the game
+    prof = rp.profile("partnership_buyer")
+    sim = rp.BuyerSimulator(prof, seed=0)
+    early = sim.offer(price=99.0, payment_days=30, years=3, sla=True).counter
+    for _ in range(prof.patience - 3):
+        late = sim.offer(price=99.0, payment_days=30, years=3, sla=True).counter
+    assert early.payment_days == prof.target_payment_days and late.payment_days < early.payment_days

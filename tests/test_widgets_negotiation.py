@@ -146,7 +146,7 @@ def test_roleplay_panel_plays_to_the_end():
         if p.button.disabled:
             break
     assert p.sim.done and p.button.disabled
-    assert "Margin captured" in p.scorecard.value and "Round" in p.last.value
+    assert "Concessions traded" in p.scorecard.value and "Round" in p.last.value
     assert p.history_log.value.count("<tr>") == p.sim.round + 1 and _figures(p) == 1
 
 

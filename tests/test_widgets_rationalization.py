@@ -76,16 +76,20 @@ def test_control_panel_rules_move_the_count(small):
     assert shown(p, "figure")[0] == ["Control rule violations"]
 
 
-def test_account_plan_panel_and_export(small, tmp_path):
-    p = wr.account_plan_panel(small, path=tmp_path / "plan.html", charts=False)
+def test_account_plan_panel_and_export(small, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    p = wr.account_plan_panel(small, charts=False)
     first = p.plan.account_id
     assert "Key account plan" in shown(p, "html")[0]
     other = p.controls["account"].options[1][1]
     p.controls["account"].value = other
     assert p.plan.account_id == other != first
-    p.controls["export"].click()
-    page = (tmp_path / "plan.html").read_text()
-    assert other in page and "Wrote" in p.status.value
+    assert p.controls["export"].link.value == ""  # nothing made before it is asked for
+    p.controls["export"].button.click()
+    page = p.controls["export"].data.decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and other in page
+    assert f"download='plan_{other}.html'" in p.controls["export"].link.value
+    assert list(tmp_path.iterdir()) == []  # nothing written on the server
 
 
 def test_hiding_a_control_hides_only_that_control(case, small):

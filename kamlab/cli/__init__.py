@@ -13,7 +13,7 @@ import warnings
 
 from kamlab.data import DataError
 
-_AREAS = ("data", "apa", "plan", "grading", "serve", "course")
+_AREAS = ("data", "apa", "plan", "grading", "serve", "course", "join")
 
 
 def build_parser() -> argparse.ArgumentParser:

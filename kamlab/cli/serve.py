@@ -35,12 +35,13 @@ def _notebooks(notebooks: str | os.PathLike | None) -> Path:
 
 
 def app_command(notebooks: str | os.PathLike | None = None, *, port: int = 8866, host: str = "127.0.0.1",
-                token: str | None = None, presenter: bool = False,
+                token: str | None = None, presenter: bool = False, board_pin: str | None = None,
                 extra: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str]]:
     """The Voila command line and the environment that serve `notebooks` as the workbench app.
 
     A host other than loopback lets anyone on the network in, so it needs a token. `presenter` puts
-    every page in presenter mode (``KAMLAB_PRESENTER=1``); `extra` goes to Voila as it is.
+    every page in presenter mode (``KAMLAB_PRESENTER=1``); `board_pin` (default: the token) lets the
+    trainer clear the workshop board; `extra` goes to Voila as it is.
 
     Examples
     --------
@@ -59,7 +60,7 @@ def app_command(notebooks: str | os.PathLike | None = None, *, port: int = 8866,
            f"--Voila.ip={host}"]
     if token:
         cmd.append(f"--Voila.token={token}")
-    env = {"KAMLAB_PRESENTER": "1" if presenter else ""}
+    env = {"KAMLAB_PRESENTER": "1" if presenter else "", "KAMLAB_BOARD_PIN": board_pin or token or ""}
     return cmd + list(extra), env
 
 
@@ -103,11 +104,14 @@ def _extra(args) -> tuple[str, ...]:
 def _app(args) -> int:
     try:
         cmd, env = app_command(args.notebooks, port=args.port, host=args.host, token=args.token,
-                               presenter=args.presenter, extra=_extra(args))
+                               presenter=args.presenter, board_pin=args.board_pin, extra=_extra(args))
     except ServeError as err:
         print(f"kamlab app: {err}", file=sys.stderr)
         return 2
-    print(f"Serving the workbench: http://{args.host}:{args.port}/voila/render/00_welcome.ipynb (Ctrl+C stops it)")
+    from kamlab.cli.join import announce
+
+    announce(args.host, args.port, token=args.token)
+    print(f"Serving the workbench on {args.host}:{args.port} (Ctrl+C stops it)")
     return _run(cmd, env)
 
 
@@ -130,6 +134,8 @@ def register(sub) -> None:
     p.add_argument("--token", default=app["token"], help="a secret participants add as ?token=...; required off loopback")
     p.add_argument("--presenter", action="store_true", default=app["presenter"],
                    help="every page in presenter mode (for a projector)")
+    p.add_argument("--board-pin", default=app["board_pin"],
+                   help="the PIN that lets the trainer clear the workshop board (default: the token)")
     p.add_argument("--option", action="append", default=[], metavar="=--NAME=VALUE",
                    help="an option for Voila itself, e.g. --option=--VoilaExecutor.timeout=300 (repeatable)")
     p.set_defaults(func=_app)

@@ -21,4 +21,7 @@ __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
     "growth": ("share_of_wallet_panel", "ShareOfWalletPanel", "jbp_panel", "JBPPanel"),
     "rationalization": ("rationalization_panel", "RationalizationPanel", "control_panel", "ControlPanel",
                         "account_plan_panel", "AccountPlanPanel"),
+    "board": ("group_save_panel", "GroupSavePanel", "board_view", "BoardView"),
+    "download": ("DownloadLink", "download_link", "data_uri", "workbook_bytes", "safe_filename", "csv_bytes",
+                 "plan_downloads"),
 })

@@ -8,6 +8,7 @@ the page header that carries one) and redraw when the header changes the scenari
 from __future__ import annotations
 
 import html
+import os
 
 import ipywidgets as W
 import numpy as np
@@ -397,10 +398,15 @@ def escalator_panel(source=None, *, first_price=100.0, years=5) -> EscalatorPane
 # ------------------------------------------------------------------------------------------ role-play
 class RoleplayPanel(W.VBox):
     """Play the procurement role-play round by round: set your offer, press "Make offer", read the buyer's
-    answer in the log; the scorecard and the zone of agreement appear when the game ends.
+    answer (and its warning before its patience runs out) and the live scorecard.
+
+    The buyer's hidden limits (its maximum price, the ZOPA) are on no participant's screen: the trainer's
+    debrief (`debrief`, shown with ``?trainer=1`` in the page address, or `reveal()` in a notebook) adds
+    them once the game is over.
 
     `controls`: profile, seed, price, payment_days, volume, years, escalator, sla; `button` (Make offer),
-    `new_game`; `sim` (the BuyerSimulator), `history_log`, `last`, `scorecard` (HTML) and `out` (the chart)."""
+    `new_game`; `sim` (the BuyerSimulator), `last`, `history_log`, `scorecard` (HTML, live), `out` (the
+    chart), `debrief` (a VBox: `debrief_button`, `debrief_html`), `revealed`."""
 
     def __init__(self, source=None, *, profile="price_only_procurement", seed=0):
         names = list(rp.PROFILES) + ["random"]
@@ -421,15 +427,23 @@ class RoleplayPanel(W.VBox):
         self.new_game = W.Button(description="New game")
         self.intro, self.last, self.history_log, self.scorecard = W.HTML(), W.HTML(), W.HTML(), W.HTML()
         self.out = W.Output()
+        self.debrief_button = W.Button(description="Debrief: show the buyer's limits", icon="eye",
+                                       button_style="warning", layout=W.Layout(width="auto", display="none"))
+        self.debrief_html = W.HTML()
+        self.debrief = W.VBox([self.debrief_html, self.debrief_button])
+        self.revealed = False
         self.button.on_click(self._offer)
         self.new_game.on_click(self._reset)
+        self.debrief_button.on_click(lambda _b: self.reveal())
         self.controls["profile"].observe(self._reset, names="value")
         self.controls["seed"].observe(self._reset, names="value")
         c = self.controls
         offer_box = W.VBox([c["price"], c["payment_days"], c["volume"], c["years"], c["escalator"], c["sla"],
                             W.HBox([self.button, self.new_game])])
-        super().__init__([W.HBox([c["profile"], c["seed"]]), self.intro, offer_box, self.last, self.history_log,
-                          self.scorecard, self.out])
+        game = W.HBox([offer_box, W.VBox([self.last, self.scorecard], layout=W.Layout(flex="1 1 0",
+                                                                                      min_width="360px"))],
+                      layout=W.Layout(grid_gap="16px", flex_flow="row wrap"))
+        super().__init__([W.HBox([c["profile"], c["seed"]]), self.intro, game, self.history_log, self.out])
         self._reset()
 
     def _profile(self) -> rp.BuyerProfile:
@@ -442,12 +456,15 @@ class RoleplayPanel(W.VBox):
         prof = self._profile()
         self.sim = rp.BuyerSimulator(prof, seed=self.controls["seed"].value)
         self.button.disabled = False
-        self.last.value = self.history_log.value = self.scorecard.value = ""
+        self.revealed = False
+        self.last.value = self.history_log.value = ""
+        self.scorecard.value = "<p><i>Your scorecard appears with your first offer.</i></p>"
         self.intro.value = (f"<p><b>Your buyer:</b> {html.escape(prof.description)}<br><b>Your side:</b> list "
                             f"price {prof.list_price:,.2f}, unit cost {prof.unit_cost:,.2f}, walk-away price "
                             f"{prof.supplier_walk_away:,.2f}, standard terms {prof.standard_payment_days} days, "
                             f"an SLA costs you {prof.sla_cost_per_unit:,.2f} per unit. You want a high price: the "
-                            f"buyer has a hidden maximum.</p>")
+                            f"buyer has a hidden maximum and limited patience.</p>")
+        self._show_debrief()
         self.out.clear_output()
 
     def _offer(self, _button=None) -> None:
@@ -459,22 +476,50 @@ class RoleplayPanel(W.VBox):
                                   years=c["years"], escalator=c["escalator"], sla=c["sla"])
         self.last.value = f"<div style='font-size:1.15em'>Round {self.sim.round}: {response._repr_html_()}</div>"
         self.history_log.value = self._log_html()
-        zopa = None
+        self.scorecard.value = self.sim.scorecard().to_html(reveal=False)
         if self.sim.done:
             self.button.disabled = True
-            card = self.sim.scorecard()
-            self.scorecard.value = card._repr_html_()
-            zopa = card.zopa
+        self._show_debrief()
+        self._chart()
+
+    def _chart(self) -> None:
+        zopa = self.sim.profile.zopa if self.revealed else None
         fig, ax = panel_figure(8, 4)
         plot_negotiation(self.sim.history, zopa=zopa, ax=ax)
         fig.subplots_adjust(left=0.09, right=0.97, bottom=0.14, top=0.91)
         show_figure(fig)
 
+    def _show_debrief(self) -> None:
+        trainer = _trainer_view()
+        if not self.sim.done:
+            self.debrief_button.layout.display = "none"
+            self.debrief_html.value = ("<p><i>The debrief opens when the game is over.</i></p>" if trainer else "")
+            return
+        if self.revealed:
+            return
+        self.debrief_button.layout.display = "flex" if trainer else "none"
+        self.debrief_html.value = ("<p>The game is over: show the buyer's limits to the class when you are ready.</p>"
+                                   if trainer else "<p><i>Game over: your trainer runs the debrief.</i></p>")
+
+    def reveal(self) -> bool:
+        """The trainer's debrief: once the game is over, show the ZOPA, the share captured and the debrief
+        notes, and redraw the chart with the zone. Returns False (and shows nothing) during the game."""
+        if not self.sim.done:
+            return False
+        self.revealed = True
+        self.debrief_button.layout.display = "none"
+        self.debrief_html.value = ("<h4>Debrief</h4>" + self.sim.scorecard().to_html(reveal=True)
+                                   + f"<p>The buyer's values: {html.escape(self.sim.profile.description)} "
+                                   f"BATNA: {html.escape(self.sim.profile.batna)}; patience "
+                                   f"{self.sim.profile.patience} rounds.</p>")
+        refresh(self.out, self._chart)
+        return True
+
     def _log_html(self) -> str:
         rows = "".join(
             f"<tr><td>{int(r.round)}</td><td>{r.price:,.2f}</td><td>{int(r.payment_days)}</td>"
             f"<td>{r.volume:,.0f}</td><td>{int(r.years)}</td><td>{r.escalator:.1%}</td><td>{'yes' if r.sla else 'no'}"
-            f"</td><td>{html.escape(r.response)}</td><td>{_price(r.counter_price)}</td>"
+            f"</td><td>{html.escape(r.response.replace('_', ' '))}</td><td>{_price(r.counter_price)}</td>"
             f"<td>{html.escape(r.reason)}</td></tr>" for r in self.sim.history.itertuples())
         head = "".join(f"<th>{h}</th>" for h in ("round", "price", "days", "volume", "years", "escalator", "SLA",
                                                  "buyer", "counter price", "why"))
@@ -482,8 +527,16 @@ class RoleplayPanel(W.VBox):
                 f"</style><table class='kamlab-roleplay-log'><tr>{head}</tr>{rows}</table>")
 
 
+def _trainer_view() -> bool:
+    """``?trainer=1`` in the page address (Voila passes it in QUERY_STRING)."""
+    from urllib.parse import parse_qs
+
+    qs = parse_qs(os.environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return str((qs.get("trainer") or [""])[-1]).strip().lower() in ("1", "true", "yes", "on")
+
+
 def roleplay_panel(source=None, *, profile="price_only_procurement", seed=0) -> RoleplayPanel:
     """The procurement role-play, round by round. `profile`: a preset name, "random" or a BuyerProfile
     (a trainer's hidden values); `seed` makes the game repeatable. `source` is accepted for a uniform
-    page API and not used."""
+    page API and not used. Show `panel.debrief` where the trainer's debrief should appear."""
     return RoleplayPanel(source, profile=profile, seed=seed)

@@ -3,7 +3,6 @@ one-page account plan."""
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import ipywidgets as W
 import pandas as pd
@@ -228,23 +227,23 @@ def control_panel(source, *, rows: int = 12) -> ControlPanel:
 
 
 class AccountPlanPanel(W.VBox):
-    """The one-page account plan. `controls`: "account", "path" (file name for the export) and
-    "export" (a button writing the standalone page). After each change: `plan` (the AccountPlan), `out`
-    (the page) and `status` (HTML: what the export wrote)."""
+    """The one-page account plan. `controls`: "account" (Dropdown) and "export" (a `DownloadLink`: the
+    plan page arrives in the participant's browser; no server path, nothing written on the server).
+    After each change: `plan` (the AccountPlan) and `out` (the page)."""
 
-    def __init__(self, source, *, path: str | Path = "plan.html", charts: bool = False):
+    def __init__(self, source, *, charts: bool = False):
+        from kamlab.widgets.download import download_link
+
         self.wb = as_workbench(getattr(source, "workbench", source))
         self.charts = charts
+        self.plan = None
         c = self.controls = {
             "account": W.Dropdown(description="account", style=_STYLE, layout=W.Layout(width="520px")),
-            "path": W.Text(value=str(path), description="export to", style=_STYLE, layout=_wide()),
-            "export": W.Button(description="Export plan (HTML)", icon="download", button_style="primary"),
+            "export": download_link(self._page, self._filename, label="Prepare the plan (HTML)"),
         }
-        self.plan = None
-        self.status, self.out = W.HTML(), W.Output()
+        self.out = W.Output()
         c["account"].observe(self._update, names="value")
-        c["export"].on_click(self._export)
-        super().__init__([W.HBox([c["account"], c["path"], c["export"]]), self.status, self.out])
+        super().__init__([W.HBox([c["account"], c["export"]]), self.out])
         self.wb.observe(self._on_data, names="dataset")
         self._on_data({"new": self.wb.dataset})
 
@@ -265,6 +264,7 @@ class AccountPlanPanel(W.VBox):
     def _update(self, *_):
         if getattr(self, "_updating", False) or self.controls["account"].value is None:
             return
+        self.controls["export"].reset()
 
         def draw():
             self.plan = kplan.account_plan(self.wb.dataset, self.controls["account"].value,
@@ -274,20 +274,16 @@ class AccountPlanPanel(W.VBox):
 
         refresh(self.out, draw)
 
-    def _export(self, *_):
+    def _filename(self) -> str:
+        return f"plan_{self.plan.account_id if self.plan is not None else 'account'}.html"
+
+    def _page(self) -> str:
         if self.plan is None:
-            self.status.value = "<span style='color:#c62828'>No plan to export yet.</span>"
-            return
-        try:
-            path = Path(self.controls["path"].value or "plan.html")
-            plan_page(self.plan, path, charts=True)
-        except OSError as err:
-            self.status.value = f"<span style='color:#c62828'>Could not write the file: {html.escape(str(err))}</span>"
-        else:
-            self.status.value = f"Wrote <code>{html.escape(str(path.resolve()))}</code>"
+            raise ValueError("no plan to export yet: choose an account")
+        return plan_page(self.plan, charts=True)
 
 
-def account_plan_panel(source, *, path: str | Path = "plan.html", charts: bool = False) -> AccountPlanPanel:
-    """Pick an account, see its one-page plan, export it as a standalone HTML page. `charts=True` also
-    draws the charts on screen (slower); the exported page always has them."""
-    return AccountPlanPanel(source, path=path, charts=charts)
+def account_plan_panel(source, *, charts: bool = False) -> AccountPlanPanel:
+    """Pick an account, see its one-page plan, download it as a standalone HTML page. `charts=True` also
+    draws the charts on screen (slower); the downloaded page always has them."""
+    return AccountPlanPanel(source, charts=charts)

@@ -1,0 +1,235 @@
+"""Classroom hop: a class of participants walking through the app at once, against one Voila server
+started as `make app` starts it (the repository's voila.json: preheated pages, the classroom kernel manager,
+the culler), in Debian's Chromium driven by Playwright.
+
+Each simulated participant (default 25, starting `--stagger` seconds apart) opens the course home, then
+visits every unit page in turn by the pages' links (a unit's own link when the page has one, else back home
+by the header's link and on from there), staying `--dwell` seconds on each (default 60). Everything is
+bounded: a page not usable within `--page-bound` seconds counts as not usable, and the run stops after
+`--bound` seconds whatever happens.
+
+Reported: pages usable (target: all), p50/p95 time from the click to a usable page, the total memory of the
+server and its kernels (RSS, and PSS where readable: shared libraries split between the processes) sampled
+every 10 s and at the end, and live kernels against open pages (each participant's last page stays open; at
+the end, after `--settle` seconds, target: live kernels <= open pages + the preheat pool). Target for
+memory: never above 4 GB. The yardstick is the cold start of one kernel on the same machine in the same run
+(a kernel started and asked for its first reply before the class arrives), and the times are also given as
+multiples of it.
+
+Usage: .venv/bin/python benchmarks/bench_classroom.py [--participants 25] [--stagger 4] [--dwell 60]
+       [--page-bound 120] [--bound 1500] [--settle 150]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+print = functools.partial(print, flush=True)  # noqa: A001 - progress shows while it runs
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+HOME = "00_welcome.ipynb"
+CHROMIUM = os.environ.get("KAMLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+READY_JS = """() => document.querySelectorAll('.jp-Cell').length > 0
+    && document.querySelectorAll('.widget-box, .widget-html, .widget-button').length > 0
+    && !document.body.innerText.includes('Loading widget')
+    && !document.querySelector('#loading, .voila-spinner-color1')"""
+MEMORY_BOUND_MB = 4096
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kernels(server: psutil.Process) -> list[psutil.Process]:
+    out = []
+    for child in server.children(recursive=True):
+        try:
+            cmd = child.cmdline()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if "-f" in cmd and any(c.endswith(".json") for c in cmd):
+            out.append(child)
+    return out
+
+
+def memory(server: psutil.Process) -> tuple[float, float, int]:
+    """(RSS MB, PSS MB, live kernels) of the server and every process under it."""
+    rss = pss = 0.0
+    for proc in [server, *server.children(recursive=True)]:
+        try:
+            info = proc.memory_full_info()
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return rss / 2**20, pss / 2**20, len(kernels(server))
+
+
+def pct(values, q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def yardstick_cold_start() -> float:
+    """Seconds for one kernel to start and answer its first execute request (the same kernel the app uses)."""
+    from jupyter_client.manager import start_new_kernel
+
+    t0 = time.monotonic()
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        kc.execute_interactive("import kamlab, ipywidgets", timeout=120)
+        return time.monotonic() - t0
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+class Class:
+    def __init__(self, server: psutil.Process):
+        self.server = server
+        self.tti: list[float] = []
+        self.failed: list[str] = []
+        self.open_pages = 0
+        self.samples: list[tuple[float, float, float, int, int]] = []
+
+    async def sample_every(self, seconds: float, t0: float) -> None:
+        while True:
+            rss, pss, n = await asyncio.to_thread(memory, self.server)
+            self.samples.append((time.monotonic() - t0, rss, pss, n, self.open_pages))
+            print(f"  t={self.samples[-1][0]:6.0f} s  server+kernels RSS {rss:7.0f} MB  PSS {pss:7.0f} MB  "
+                  f"kernels {n:3d}  open pages {self.open_pages:3d}")
+            await asyncio.sleep(seconds)
+
+    async def go(self, page, nb: str, action, bound: float) -> bool:
+        t0 = time.monotonic()
+        try:
+            await action()
+            await page.wait_for_url(f"**/{nb}*", timeout=bound * 1000)
+            await page.wait_for_function(READY_JS, timeout=bound * 1000)
+        except Exception as err:  # noqa: BLE001 - a page that did not come up is the measurement
+            self.failed.append(f"{nb}: {type(err).__name__}")
+            return False
+        self.tti.append(time.monotonic() - t0)
+        return True
+
+    async def participant(self, browser, base: str, who: int, args) -> None:
+        ctx = await browser.new_context(viewport={"width": 1366, "height": 768})
+        page = await ctx.new_page()
+        self.open_pages += 1
+        ok = await self.go(page, HOME, lambda: page.goto(f"{base}/voila/render/{HOME}",
+                                                         wait_until="domcontentloaded"), args.page_bound)
+        for nb in [n for n in NOTEBOOKS if n != HOME]:
+            if ok:
+                await asyncio.sleep(args.dwell)
+            if await page.locator(f"a[href$='{nb}']").count() == 0:
+                ok = await self.go(page, HOME, lambda: page.locator(f"a[href$='{HOME}']").first.click(),
+                                   args.page_bound)
+            ok = await self.go(page, nb, lambda nb=nb: page.locator(f"a[href$='{nb}']").first.click(),
+                               args.page_bound)
+        print(f"  participant {who + 1} done")
+        # the last page stays open (as on a participant's laptop)
+
+
+async def run(args) -> int:
+    from playwright.async_api import async_playwright
+
+    cold = await asyncio.to_thread(yardstick_cold_start)
+    print(f"yardstick: one kernel's cold start {cold:.1f} s")
+    port = free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="kamlab_bench_classroom_"))
+    env = {**os.environ, "KAMLAB_BOARD": str(tmp / "board.sqlite"),
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env.pop("QUERY_STRING", None)
+    log = open(os.environ.get("KAMLAB_BENCH_VOILA_LOG", tmp / "voila.log"), "w")
+    voila = subprocess.Popen([sys.executable, "-m", "voila", "notebooks", "--no-browser", f"--port={port}",
+                              "--Voila.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = psutil.Process(voila.pid)
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
+    try:
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            await asyncio.sleep(0.2)
+        klass = Class(server)
+        sampler = asyncio.create_task(klass.sample_every(10, t0))
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+            async def staggered(i):
+                await asyncio.sleep(i * args.stagger)
+                await klass.participant(browser, base, i, args)
+
+            try:
+                await asyncio.wait_for(asyncio.gather(*(staggered(i) for i in range(args.participants))),
+                                       timeout=args.bound)
+            except asyncio.TimeoutError:
+                print(f"  stopped at the bound ({args.bound} s)")
+            print(f"every participant is on its last page; settling {args.settle} s")
+            await asyncio.sleep(args.settle)
+            rss, pss, n = memory(server)
+            klass.samples.append((time.monotonic() - t0, rss, pss, n, klass.open_pages))
+            sampler.cancel()
+            await browser.close()
+    finally:
+        voila.terminate()
+        try:
+            voila.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            voila.kill()
+        log.close()
+
+    usable = len(klass.tti)
+    loads = usable + len(klass.failed)  # every page each participant opened (units, and home between them)
+    peak_rss = max(s[1] for s in klass.samples)
+    peak_pss = max(s[2] for s in klass.samples)
+    end = klass.samples[-1]
+    pool = len(NOTEBOOKS)
+    print("\n== Classroom hop ==")
+    print(f"participants {args.participants}, stagger {args.stagger} s, dwell {args.dwell} s, "
+          f"{len(NOTEBOOKS)} pages each")
+    print(f"pages usable: {usable} of {loads} opened, every unit and the home page between them "
+          f"({len(klass.failed)} not usable: {klass.failed[:8]})")
+    if klass.tti:
+        p50, p95 = statistics.median(klass.tti), pct(klass.tti, 0.95)
+        print(f"time to interactive: p50 {p50:.1f} s, p95 {p95:.1f} s, max {max(klass.tti):.1f} s "
+              f"(= {p50 / cold:.1f}x / {p95 / cold:.1f}x the yardstick cold start {cold:.1f} s)")
+    print(f"memory, server + kernels: peak RSS {peak_rss:.0f} MB, peak PSS {peak_pss:.0f} MB; at the end RSS "
+          f"{end[1]:.0f} MB, PSS {end[2]:.0f} MB (bound {MEMORY_BOUND_MB} MB)")
+    print(f"at the end: {end[3]} live kernels for {end[4]} open pages and a preheat pool of {pool} "
+          f"(target <= {end[4] + pool})")
+    ok = (not klass.failed and usable >= args.participants * len(NOTEBOOKS) and peak_pss <= MEMORY_BOUND_MB
+          and end[3] <= end[4] + pool)
+    print("TARGETS MET" if ok else "TARGETS NOT MET")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--participants", type=int, default=25)
+    ap.add_argument("--stagger", type=float, default=4.0, help="seconds between two participants' arrivals")
+    ap.add_argument("--dwell", type=float, default=60.0, help="seconds on each page")
+    ap.add_argument("--page-bound", type=float, default=120.0, help="seconds a page has to become usable")
+    ap.add_argument("--bound", type=float, default=1500.0, help="seconds for the whole class")
+    ap.add_argument("--settle", type=float, default=150.0, help="seconds after the class before the final count")
+    return asyncio.run(run(ap.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
