@@ -116,7 +116,7 @@ def kernels(voila: subprocess.Popen) -> list[psutil.Process]:
     out = []
     for child in psutil.Process(voila.pid).children(recursive=True):
         try:
-            if any(m in child.cmdline() for m in ("ipykernel_launcher", "kamlab.page_kernel")):
+            if any(m in child.cmdline() for m in ("ipykernel_launcher", "kamlab.page_kernel", "kamlab.app.page_kernel")):
                 out.append(child)
         except psutil.Error:
             pass

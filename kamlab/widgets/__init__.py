@@ -9,8 +9,8 @@ from __future__ import annotations
 from kamlab._lazy import lazy_namespace
 
 __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
-    "common": ("Workbench", "as_workbench", "refresh", "show_figure", "panel_figure", "error_box"),
-    "app": ("WorkbenchHeader", "workbench", "query_params", "dataset_tour", "board_save_panel",
+    "common": ("Workbench", "as_workbench", "refresh", "show_figure", "panel_figure", "error_box", "error_html"),
+    "app": ("workbench", "query_params", "dataset_tour", "board_save_panel",
             "board_trainer_panel"),
     "apa": ("apa_panel", "ApaPanel"),
     "selection": ("selection_panel", "SelectionPanel"),

@@ -10,7 +10,7 @@ from IPython.display import HTML, clear_output, display
 
 from kamlab.data import Dataset
 
-__all__ = ["Workbench", "as_workbench", "refresh", "show_figure", "panel_figure", "error_box"]
+__all__ = ["Workbench", "as_workbench", "refresh", "show_figure", "panel_figure", "error_box", "error_html"]
 
 
 class Workbench(traitlets.HasTraits):
@@ -30,14 +30,17 @@ def as_workbench(source: Dataset | Workbench) -> Workbench:
     raise TypeError(f"expected a kamlab Dataset or Workbench, got {type(source).__name__}")
 
 
-def error_box(message: str) -> HTML:
-    """A readable error for a person at a projector, not a traceback."""
+def error_html(message) -> str:
+    """The page's one error box, as HTML: a readable message for a person at a projector, not a traceback."""
     import html
 
-    return HTML(
-        '<div class="kamlab-error" style="border-left:4px solid #c62828;background:#fdecea;'
-        f'padding:8px 12px;margin:4px 0"><b>That did not work:</b> {html.escape(str(message))}</div>'
-    )
+    return ('<div class="kamlab-error" style="border-left:4px solid #c62828;background:#fdecea;'
+            f'padding:8px 12px;margin:4px 0"><b>That did not work:</b> {html.escape(str(message))}</div>')
+
+
+def error_box(message: str) -> HTML:
+    """The page's one error box (`error_html`), to display."""
+    return HTML(error_html(message))
 
 
 def panel_figure(width: float, height: float, **subplots):

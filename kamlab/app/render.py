@@ -1,0 +1,268 @@
+"""How a live output shows what its function returns: charts as page-wide SVG, tables as finance tables.
+
+Formatting is `kamlab.format`'s (money with the dataset's currency, percents as percents, readable
+labels); this module only decides which columns are money, percents or counts, from the column names
+the domain functions use (``*_pct`` and shares are fractions, revenue/margin/cost columns are money).
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import io
+import math
+import re
+
+import pandas as pd
+
+__all__ = ["render", "column_kinds", "chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
+           "account_names", "named", "statement", "leak_summary", "cashflow_table"]
+
+_PERCENT = re.compile(r"(_pct|_share|^share|share_of|_rate$|^rate$|probability|retention|_of_list$|margin_%"
+                      r"|discount$|^pocket_price$|^weight|stability|in_top)", re.I)
+_COUNT = re.compile(r"(rank|count|^n_|_n$|lines$|orders$|quantity|qty|days|accounts$|year$|^period$|tier$"
+                    r"|hours|visits)", re.I)
+_MONEY = re.compile(r"(revenue|margin|cost|amount|profit|value|npv|price|effect|stranded|headroom|wallet|rebate"
+                    r"|freight|discount|cash|flow|cogs|gain|fixed|payment|sales|spend|budget|investment|bonus"
+                    r"|pay$|total|clv|ebit|loss|saving)", re.I)
+
+
+def _format():
+    try:
+        from kamlab import format as fmt  # the formatting service (issue 12's second half)
+    except ImportError:  # pragma: no cover - before kamlab.format lands
+        return None
+    return fmt
+
+
+def fmt_money(x, currency: str = "", *, compact: bool = False) -> str:
+    """Money with the currency and thousands separators ('1,234,567 EUR'), or compact ('1.23M EUR')."""
+    fmt = _format()
+    if fmt is not None:
+        return fmt.money(x, currency, compact=compact)
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    if compact:
+        from kamlab.plots.style import money
+
+        text = money(float(x))
+    else:
+        text = f"{float(x):,.0f}"
+    return f"{text} {currency}".strip()
+
+
+def fmt_percent(x, *, digits: int = 1) -> str:
+    fmt = _format()
+    if fmt is not None:
+        return fmt.percent(x, digits=digits)
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{float(x) * 100:.{digits}f}%"
+
+
+def fmt_label(name) -> str:
+    fmt = _format()
+    if fmt is not None:
+        return fmt.label(name)
+    text = str(name).replace("_pct", " %").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def column_kinds(df: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Which numeric columns are money, percents and counts, by their names (see the module docstring)."""
+    money, percents, counts = [], [], []
+    for col in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
+            continue
+        name = str(col)
+        if _PERCENT.search(name):
+            percents.append(col)
+        elif _COUNT.search(name):
+            counts.append(col)
+        elif _MONEY.search(name):
+            money.append(col)
+        elif pd.api.types.is_integer_dtype(df[col]):
+            counts.append(col)
+    return {"money": tuple(money), "percents": tuple(percents), "counts": tuple(counts)}
+
+
+def _fallback_table(df: pd.DataFrame, currency: str, kinds: dict, title: str | None) -> str:
+    shown = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        if col in kinds["money"]:
+            shown[col] = [fmt_money(v, currency) if pd.notna(v) else "–" for v in s]
+        elif col in kinds["percents"]:
+            shown[col] = [fmt_percent(v) if pd.notna(v) else "–" for v in s]
+        elif col in kinds["counts"]:
+            shown[col] = [f"{v:,.0f}" if pd.notna(v) else "–" for v in s]
+        elif pd.api.types.is_float_dtype(s):
+            shown[col] = [f"{v:,.2f}" if pd.notna(v) else "–" for v in s]
+        else:
+            shown[col] = s.astype(object).where(s.notna(), "–").astype(str)
+    shown.columns = [fmt_label(c) for c in shown.columns]
+    cap = f"<caption>{html.escape(title)}</caption>" if title else ""
+    body = shown.to_html(index=False, border=0, classes="kamlab-table", escape=True)
+    return body.replace("<thead>", cap + "<thead>", 1) if cap else body
+
+
+def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, index: bool | None = None):
+    """A finance table of `df` (formatted by `kamlab.format.report_table`): an object a page displays."""
+    df = df.copy()
+    if isinstance(df.columns, pd.MultiIndex):
+        df.columns = [" ".join(str(p) for p in c if str(p)) for c in df.columns]
+    keep_index = index if index is not None else not isinstance(df.index, pd.RangeIndex)
+    if keep_index:
+        names = [n or ("account_id" if i == 0 else f"level_{i}") for i, n in enumerate(df.index.names)]
+        df.index.names = names
+        df = df.reset_index()
+    else:
+        df = df.reset_index(drop=True)
+    kinds = column_kinds(df)
+    fmt = _format()
+    if fmt is not None:
+        return fmt.report_table(df, currency=currency or None, title=title, **kinds)
+    from IPython.display import HTML
+
+    return HTML(_fallback_table(df, currency, kinds, title))
+
+
+def chart_html(fig) -> str:
+    """A finished figure as SVG inside a `kamlab-chart` div (scaled to the page width by the page CSS)."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.find("<svg"):]
+    return f'<div class="kamlab-chart">{svg}</div>'
+
+
+def _figure_of(obj):
+    try:
+        from matplotlib.axes import Axes
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover
+        return None
+    if isinstance(obj, Figure):
+        return obj
+    if isinstance(obj, Axes):
+        return obj.figure
+    if isinstance(obj, (list, tuple)) and obj and all(isinstance(a, Axes) for a in obj):
+        return obj[0].figure
+    if hasattr(obj, "flat") and hasattr(obj, "dtype") and obj.size and isinstance(obj.flat[0], Axes):
+        return obj.flat[0].figure
+    return None
+
+
+def _scalar(value, currency: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "–"
+        return fmt_money(value, currency) if abs(value) >= 100 else f"{value:,.2f}"
+    return html.escape(str(value))
+
+
+def render(obj, *, currency: str = "", title: str | None = None):
+    """What to display for `obj`: a chart, a finance table, a key-value table, a text, or `obj` itself
+    when it knows how to show itself (`_repr_html_`). None when there is nothing to show."""
+    from IPython.display import HTML
+
+    if obj is None:
+        return None
+    fig = _figure_of(obj)
+    if fig is not None:
+        return HTML(chart_html(fig))
+    if isinstance(obj, pd.Series):
+        obj = obj.to_frame(obj.name if obj.name is not None else "value")
+    if isinstance(obj, pd.DataFrame):
+        return table(obj, currency, title=title)
+    if isinstance(obj, dict):
+        frame = pd.DataFrame({"item": [str(k) for k in obj], "value": list(obj.values())})
+        if all(isinstance(v, (int, float)) for v in obj.values()):
+            return table(frame.rename(columns={"value": title or "value"}), currency, index=False)
+        return HTML(_fallback_table(frame.astype({"value": str}), currency,
+                                    {"money": (), "percents": (), "counts": ()}, title))
+    if hasattr(obj, "_repr_html_"):
+        return obj
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return render({f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}, currency=currency)
+    if isinstance(obj, str):
+        return HTML(obj)
+    return HTML(f"<p>{_scalar(obj, currency)}</p>")
+
+
+def account_names(ds) -> pd.Series:
+    """Each account's readable name, indexed by account_id: its name, or its id where the name is
+    missing or blank (an imported export often has no names)."""
+    acc = ds.accounts.set_index("account_id")
+    if "name" not in acc.columns:
+        return pd.Series(acc.index.astype(str), index=acc.index)
+    names = acc["name"].astype(object)
+    blank = names.isna() | (names.astype(str).str.strip() == "")
+    return names.where(~blank, acc.index.to_series().astype(str)).astype(str)
+
+
+def named(df: pd.DataFrame, ds, *, column: str = "account") -> pd.DataFrame:
+    """`df` (indexed by account_id, or with an account_id column) with the account's name in front."""
+    names = account_names(ds)
+    out = df.copy()
+    ids = out["account_id"] if "account_id" in out.columns else out.index.to_series()
+    out.insert(0, column, ids.map(names).fillna(ids.astype(str)).to_numpy())
+    return out
+
+
+def statement(values: pd.Series, currency: str = "", *, title: str | None = None):
+    """A one-column statement (a P&L's lines top to bottom): money lines in money, ratios as percents,
+    readable labels. `values` is indexed by the line names (`pnl_totals` for example)."""
+    from IPython.display import HTML
+
+    rows = []
+    for name, v in values.items():
+        if pd.isna(v):
+            text = "–"
+        elif _PERCENT.search(str(name)):
+            text = fmt_percent(float(v))
+        elif _COUNT.search(str(name)):
+            text = f"{float(v):,.0f}"
+        else:
+            text = fmt_money(float(v), currency)
+        strong = str(name) in ("invoice_revenue", "pocket_revenue", "gross_margin", "net_margin", "net_margin_pct")
+        label = html.escape(fmt_label(name))
+        cell = f"<b>{html.escape(text)}</b>" if strong else html.escape(text)
+        rows.append(f"<tr><td>{'<b>' + label + '</b>' if strong else label}</td><td>{cell}</td></tr>")
+    cap = f"<caption>{html.escape(title)}</caption>" if title else ""
+    return HTML(f'<table class="kamlab-table kamlab-statement">{cap}<tbody>{"".join(rows)}</tbody></table>')
+
+
+def leak_summary(leaks: pd.DataFrame) -> pd.DataFrame:
+    """Profit leaks by kind: how many and how much money, the largest first."""
+    out = leaks.groupby("leak")["amount"].agg(["count", "sum"]).sort_values("sum", ascending=False)
+    return out.rename(columns={"count": "leaks_count", "sum": "amount"})
+
+
+def cashflow_table(flows, currency: str = ""):
+    """A relationship's cash flows (`kamlab.apa.relationship_cashflow`) as a finance table, with its
+    payback, discounted payback, NPV and IRR in one line above."""
+    from IPython.display import HTML
+
+    frame = pd.DataFrame({"year": [str(i) for i in flows.cash_flows.index],
+                          "cash_flow": flows.cash_flows.to_numpy(), "cumulative": flows.cumulative.to_numpy(),
+                          "discounted_cumulative": flows.discounted_cumulative.to_numpy()})
+
+    def years(v) -> str:
+        return "never" if v is None or not math.isfinite(float(v)) else f"{float(v):.1f} years"
+
+    irr = "none (no sign change)" if not math.isfinite(float(flows.irr)) else fmt_percent(float(flows.irr))
+    head = (f"<p>Payback <b>{years(flows.payback)}</b> · discounted payback <b>{years(flows.discounted_payback)}"
+            f"</b> · NPV at {fmt_percent(float(flows.rate))} <b>{html.escape(fmt_money(float(flows.npv), currency))}"
+            f"</b> · IRR <b>{html.escape(irr)}</b></p>")
+    shown = table(frame, currency, index=False)
+    body = shown._repr_html_() if hasattr(shown, "_repr_html_") else str(shown)
+    return HTML(head + body)
