@@ -13,8 +13,9 @@ __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
     "state": ("PageState",),
     "header": ("Header", "workbench", "query_params", "LiveOutput"),
     "render": ("render", "column_kinds", "chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
-               "account_names", "named", "statement", "leak_summary", "cashflow_table"),
-    "controls": ("AccountPicker",),
+               "account_names", "named", "statement", "leak_summary", "cashflow_table", "export_plan",
+               "percent_grid", "wallet_rule_grid"),
+    "controls": ("AccountPicker", "AHPControls", "ahp_controls", "refreshable"),
     "nav": ("PAGES", "HOME", "link", "neighbours", "course_map_html", "nav_html"),
     "page_kernel": ("PageKernelSpecManager",),
 })

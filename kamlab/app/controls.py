@@ -7,7 +7,7 @@ import pandas as pd
 from kamlab.app.render import account_names
 from kamlab.app.state import PageState
 
-__all__ = ["AccountPicker"]
+__all__ = ["AccountPicker", "AHPControls", "ahp_controls", "refreshable"]
 
 MAX_OPTIONS = 150  # a dropdown of four thousand customers helps nobody: the largest ones by revenue
 
@@ -51,3 +51,66 @@ class AccountPicker(W.Dropdown):
     def _on_choice(self, _change) -> None:
         if not self.syncing:
             self.chosen = True
+
+
+class AHPControls:
+    """The room's pairwise comparisons as sliders: one per pair of criteria, on Saaty's scale (1/9 to 9,
+    shown as "x times as important"); `result()` is `kamlab.selection.ahp_weights` of the current
+    comparisons. `sliders` are the controls a live output shows."""
+
+    SCALE = [1 / 9, 1 / 7, 1 / 5, 1 / 3, 1 / 2, 1, 2, 3, 5, 7, 9]
+
+    def __init__(self, labels, matrix):
+        from kamlab.app.render import fmt_label
+
+        self.labels = list(labels)
+        self.pairs = [(i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))]
+        options = [(f"1/{round(1 / v)}" if v < 1 else f"{v:g}", v) for v in self.SCALE]
+        self.sliders = []
+        for i, j in self.pairs:
+            nearest = min(self.SCALE, key=lambda v, m=float(matrix[i][j]): abs(v - m))
+            s = W.SelectionSlider(options=options, value=nearest, continuous_update=False,
+                                  description=f"{fmt_label(labels[i])} vs {fmt_label(labels[j])}",
+                                  style={"description_width": "initial"}, layout=W.Layout(width="440px"))
+            self.sliders.append(s)
+
+    def matrix(self) -> list[list[float]]:
+        n = len(self.labels)
+        m = [[1.0] * n for _ in range(n)]
+        for (i, j), s in zip(self.pairs, self.sliders):
+            m[i][j], m[j][i] = float(s.value), 1.0 / float(s.value)
+        return m
+
+    def result(self):
+        from kamlab import selection
+
+        return selection.ahp_weights(self.matrix(), labels=self.labels)
+
+
+def ahp_controls(labels, matrix) -> AHPControls:
+    """Sliders for the pairwise comparisons of `labels`, starting at `matrix` (see `AHPControls`)."""
+    return AHPControls(labels, matrix)
+
+
+def refreshable(compute) -> W.VBox:
+    """`compute()` shown below a Refresh button (for a result that changes as someone plays, not with
+    the data: a role-play's scorecard)."""
+    from IPython.display import display
+
+    from kamlab.app.render import render
+
+    button = W.Button(description="Refresh", icon="refresh", layout=W.Layout(width="120px"))
+    out = W.Output()
+
+    def _draw(_=None):
+        from IPython.display import clear_output
+
+        with out:
+            clear_output(wait=True)
+            shown = render(compute())
+            if shown is not None:
+                display(shown)
+
+    button.on_click(_draw)
+    _draw()
+    return W.VBox([button, out])

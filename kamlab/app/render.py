@@ -15,7 +15,8 @@ import re
 import pandas as pd
 
 __all__ = ["render", "column_kinds", "chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
-           "account_names", "named", "statement", "leak_summary", "cashflow_table"]
+           "account_names", "named", "statement", "leak_summary", "cashflow_table", "export_plan",
+           "percent_grid", "wallet_rule_grid"]
 
 _PERCENT = re.compile(r"(_pct|_share|^share|share_of|_rate$|^rate$|probability|retention|_of_list$|margin_%"
                       r"|discount$|^pocket_price$|^weight|stability|in_top)", re.I)
@@ -110,11 +111,15 @@ def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, ind
     df = df.copy()
     if isinstance(df.columns, pd.MultiIndex):
         df.columns = [" ".join(str(p) for p in c if str(p)) for c in df.columns]
-    keep_index = index if index is not None else not isinstance(df.index, pd.RangeIndex)
+    unnamed_int = df.index.nlevels == 1 and df.index.name is None and pd.api.types.is_integer_dtype(df.index)
+    keep_index = index if index is not None else not (isinstance(df.index, pd.RangeIndex) or unnamed_int)
     if keep_index:
         names = [n or ("account_id" if i == 0 else f"level_{i}") for i, n in enumerate(df.index.names)]
-        df.index.names = names
-        df = df.reset_index()
+        if any(n in df.columns for n in names):
+            df = df.reset_index(drop=True)
+        else:
+            df.index.names = names
+            df = df.reset_index()
     else:
         df = df.reset_index(drop=True)
     kinds = column_kinds(df)
@@ -266,3 +271,42 @@ def cashflow_table(flows, currency: str = ""):
     shown = table(frame, currency, index=False)
     body = shown._repr_html_() if hasattr(shown, "_repr_html_") else str(shown)
     return HTML(head + body)
+
+
+def export_plan(plan, ds, folder) -> str:
+    """Write `plan` as a standalone page and, with the APA workbook, as a spreadsheet into `folder`;
+    say where (HTML)."""
+    from pathlib import Path
+
+    from kamlab import export
+    from kamlab.plots import plan_page
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    page = plan_page(plan, folder / f"plan_{plan.account_id}.html")
+    book = export.write_apa_workbook(ds, folder / "apa_with_plan.xlsx", extra_sheets={"Account plan": plan.to_frame()})
+    items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in (page, book))
+    return f"<p>Written for <b>{html.escape(str(plan.account_id))}</b>:</p><ul>{items}</ul>"
+
+
+def percent_grid(frame: pd.DataFrame):
+    """A grid of fractions shown as percents, with readable row and column headers (a breakeven table)."""
+    from IPython.display import HTML
+
+    shown = frame.map(lambda v: fmt_percent(float(v)) if pd.notna(v) else "–")
+    shown.index = [fmt_percent(v) if isinstance(v, float) else fmt_label(v) for v in shown.index]
+    shown.columns = [fmt_percent(v) if isinstance(v, float) else fmt_label(v) for v in shown.columns]
+    if frame.index.name or frame.columns.name:
+        shown.index.name = f"{frame.index.name or ''} \\ {frame.columns.name or ''}".strip(" \\")
+    return HTML(shown.to_html(border=0, classes="kamlab-table"))
+
+
+def wallet_rule_grid(brands=(2, 3, 4)):
+    """The Wallet Allocation Rule's share of wallet by rank (columns) for each number of brands (rows)."""
+    from kamlab import growth
+
+    n_max = max(brands)
+    rows = {f"{n} brands": [growth.wallet_allocation_share(r, n) if r <= n else float("nan")
+                            for r in range(1, n_max + 1)] for n in brands}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=[f"rank {r}" for r in range(1, n_max + 1)])
+    return percent_grid(frame)

@@ -54,6 +54,26 @@ class PageState(Workbench):
         if self.base is not None:
             self._apply()
 
+    def _notify_observers(self, event) -> None:
+        """Every observer hears every change: one output or panel that fails (an imported data set
+        without the activity a panel needs) says so in its own place and does not stop the others."""
+        import logging
+
+        notifiers, kind = self._trait_notifiers, event["type"]
+        handlers = []
+        for name in (event["name"], traitlets.All):
+            handlers += notifiers.get(name, {}).get(kind, []) + notifiers.get(name, {}).get(traitlets.All, [])
+        for handler in handlers:
+            if isinstance(handler, traitlets.EventHandler) and handler.name is not None:
+                handler = getattr(self, handler.name)
+            elif hasattr(handler, "__call__") and type(handler).__name__ == "_CallbackWrapper":
+                handler = handler.__call__
+            try:
+                handler(event)
+            except _ERRORS as err:
+                logging.getLogger(__name__).warning("an output could not follow the page: %s", err)
+                self.error = f"part of the page could not follow the change: {err}"
+
     @traitlets.observe("base", "scenario")
     def _on_inputs(self, _change) -> None:
         self._apply()
