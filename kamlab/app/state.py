@@ -66,7 +66,7 @@ class PageState(Workbench):
         for handler in handlers:
             if isinstance(handler, traitlets.EventHandler) and handler.name is not None:
                 handler = getattr(self, handler.name)
-            elif hasattr(handler, "__call__") and type(handler).__name__ == "_CallbackWrapper":
+            elif type(handler).__name__ == "_CallbackWrapper":
                 handler = handler.__call__
             try:
                 handler(event)
