@@ -317,6 +317,9 @@ def wait_settled(page, before: list[str], timeout_s: float = FOLLOW_TIMEOUT_S) -
     deadline, reads = time.monotonic() + timeout_s, []
     while time.monotonic() < deadline:
         page.wait_for_timeout(700)
+        if page.locator(".kamlab-busy").count():  # the header says the page is still following the change
+            reads = []
+            continue
         reads = (reads + [live_states(page)])[-3:]
         if len(reads) == 3 and reads[0] == reads[1] == reads[2] and reads[-1] != before:
             return reads[-1]

@@ -170,7 +170,8 @@ class Header(W.VBox):
                                         tooltip="larger fonts and charts for a projector",
                                         layout=W.Layout(width="120px"))
         self.nav, self.summary, self.message, self.style = W.HTML(), W.HTML(), W.HTML(), W.HTML()
-        row = W.HBox([self.scenario, self.folder, self.load, self.presenter],
+        self.status = W.HTML()
+        row = W.HBox([self.scenario, self.folder, self.load, self.presenter, self.status],
                      layout=W.Layout(flex_flow="row wrap", align_items="center", grid_gap="12px"))
         super().__init__([self.style, self.nav, row, self.summary, self.message],
                          layout=W.Layout(border_bottom="1px solid #cfd8dc", padding="4px 0 8px 0",
@@ -181,6 +182,7 @@ class Header(W.VBox):
         st.observe(self._on_presenter, names="presenter")
         st.observe(self._on_link_state, names=["scenario", "presenter", "data_folder", "seed"])
         st.observe(lambda ch: self._show_error(ch["new"]), names="error")
+        st.observe(self._on_busy, names="busy")
         self.scenario.observe(lambda ch: setattr(st, "scenario", ch["new"]), names="value")
         self.presenter.observe(lambda ch: setattr(st, "presenter", ch["new"]), names="value")
         self.load.on_click(lambda _: self._load_folder())
@@ -199,6 +201,10 @@ class Header(W.VBox):
     # -- what the header shows -----------------------------------------------------------------------------
     def _show_error(self, message: str) -> None:
         self.message.value = error_html(message) if message else ""
+
+    def _on_busy(self, change) -> None:
+        self.status.value = ('<span class="kamlab-busy" style="color:#e65100">Updating the page&hellip;</span>'
+                             if change["new"] else "")
 
     def _on_dataset(self, _change=None) -> None:
         self.summary.value = _summary(self.state.dataset)

@@ -19,7 +19,7 @@ __all__ = ["render", "column_kinds", "chart_html", "fmt_money", "fmt_percent", "
            "percent_grid", "wallet_rule_grid"]
 
 _PERCENT = re.compile(r"(_pct|_share|^share|share_of|_rate$|^rate$|probability|retention|_of_list$|margin_%"
-                      r"|discount$|^pocket_price$|^weight|stability|in_top)", re.I)
+                      r"|^pocket_price$|^weight|stability|in_top)", re.I)
 _COUNT = re.compile(r"(rank|count|^n_|_n$|lines$|orders$|quantity|qty|days|accounts$|year$|^period$|tier$"
                     r"|hours|visits)", re.I)
 _MONEY = re.compile(r"(revenue|margin|cost|amount|profit|value|npv|price|effect|stranded|headroom|wallet|rebate"

@@ -46,6 +46,7 @@ class PageState(Workbench):
     seed = traitlets.Int(None, allow_none=True)
     cost_of_capital = traitlets.Float(0.0)
     error = traitlets.Unicode("")
+    busy = traitlets.Bool(False)  # True while the page's outputs follow a change
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -88,9 +89,13 @@ class PageState(Workbench):
             self.error = str(err)
             return
         ds = ds.replace(**{k: t.copy(deep=False) for k, t in ds.tables().items()})
-        with self.hold_trait_notifications():
-            self.cost_of_capital = resolve_cost_of_capital(ds)
-            self.dataset = ds
+        self.busy = True
+        try:
+            with self.hold_trait_notifications():
+                self.cost_of_capital = resolve_cost_of_capital(ds)
+                self.dataset = ds
+        finally:
+            self.busy = False
 
     def load(self, folder: str | Path | None = None, *, seed: int | None = None) -> bool:
         """Switch the data: a dataset folder, or (empty) the generated company of `seed` or the case
