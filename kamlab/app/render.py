@@ -20,7 +20,7 @@ __all__ = ["render", "column_kinds", "chart_html", "fmt_money", "fmt_percent", "
 
 _PERCENT = re.compile(r"(_pct|_share|^share|share_of|_rate$|^rate$|probability|retention|_of_list$|margin_%"
                       r"|^pocket_price$|^weight|stability|in_top)", re.I)
-_COUNT = re.compile(r"(rank|count|^n_|_n$|lines$|orders$|quantity|qty|days|accounts$|year$|^period$|tier$"
+_COUNT = re.compile(r"(rank|(^|_)count|^n_|_n$|lines$|orders$|quantity|qty|days|accounts$|year$|^period$|tier$"
                     r"|hours|visits)", re.I)
 _MONEY = re.compile(r"(revenue|margin|cost|amount|profit|value|npv|price|effect|stranded|headroom|wallet|rebate"
                     r"|freight|discount|cash|flow|cogs|gain|fixed|payment|sales|spend|budget|investment|bonus"
@@ -87,23 +87,34 @@ def column_kinds(df: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 
 def _fallback_table(df: pd.DataFrame, currency: str, kinds: dict, title: str | None) -> str:
-    shown = pd.DataFrame(index=df.index)
+    """The finance table before `kamlab.format` lands: formatted cells, numbers right-aligned, unbroken."""
+    numeric = {*kinds["money"], *kinds["percents"], *kinds["counts"]}
+    cols = []
     for col in df.columns:
         s = df[col]
         if col in kinds["money"]:
-            shown[col] = [fmt_money(v, currency) if pd.notna(v) else "–" for v in s]
+            cells = [fmt_money(v, currency) if pd.notna(v) else "–" for v in s]
         elif col in kinds["percents"]:
-            shown[col] = [fmt_percent(v) if pd.notna(v) else "–" for v in s]
+            cells = [fmt_percent(v) if pd.notna(v) else "–" for v in s]
         elif col in kinds["counts"]:
-            shown[col] = [f"{v:,.0f}" if pd.notna(v) else "–" for v in s]
+            cells = [f"{v:,.0f}" if pd.notna(v) else "–" for v in s]
         elif pd.api.types.is_float_dtype(s):
-            shown[col] = [f"{v:,.2f}" if pd.notna(v) else "–" for v in s]
+            numeric.add(col)
+            cells = [f"{v:,.2f}" if pd.notna(v) else "–" for v in s]
         else:
-            shown[col] = s.astype(object).where(s.notna(), "–").astype(str)
-    shown.columns = [fmt_label(c) for c in shown.columns]
+            cells = ["–" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in s.astype(object)]
+        cols.append(cells)
+    num = [c in numeric for c in df.columns]
+
+    def cell(tag, text, right):
+        style = ' style="text-align:right;white-space:nowrap"' if right else ' style="text-align:left"'
+        return f"<{tag}{style}>{html.escape(str(text))}</{tag}>"
+
+    head = "".join(cell("th", fmt_label(c), r) for c, r in zip(df.columns, num))
+    rows = "".join("<tr>" + "".join(cell("td", col[i], r) for col, r in zip(cols, num)) + "</tr>"
+                   for i in range(len(df)))
     cap = f"<caption>{html.escape(title)}</caption>" if title else ""
-    body = shown.to_html(index=False, border=0, classes="kamlab-table", escape=True)
-    return body.replace("<thead>", cap + "<thead>", 1) if cap else body
+    return f'<table class="kamlab-table">{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, index: bool | None = None):
@@ -219,7 +230,10 @@ def named(df: pd.DataFrame, ds, *, column: str = "account") -> pd.DataFrame:
     names = account_names(ds)
     out = df.copy()
     ids = out["account_id"] if "account_id" in out.columns else out.index.to_series()
-    out.insert(0, column, ids.map(names).fillna(ids.astype(str)).to_numpy())
+    shown = ids.map(names).fillna(ids.astype(str))
+    if (shown.astype(str) == ids.astype(str)).all() or column in out.columns:  # no names: the id says it
+        return out
+    out.insert(0, column, shown.to_numpy())
     return out
 
 
