@@ -17,6 +17,7 @@ _SUBMODULES = (
     "schema", "data", "importer", "synth",                      # data
     "apa", "selection", "value", "allocation", "negotiation",    # domain maths
     "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export",
+    "format",                                                    # money, percent, labels, report tables
     "plots", "widgets", "app", "grading", "cli",                 # presentation and tools
 )
 __getattr__, __dir__, _ = lazy_namespace(__name__, {name: () for name in _SUBMODULES})

@@ -5,7 +5,7 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 
-from kamlab.plots.style import PALETTE, get_ax, money, money_axis, percent_axis
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
 
 __all__ = ["plot_allocations", "plot_service_tiers", "plot_sbg", "plot_risk_adjusted_npv",
            "plot_compensation"]
@@ -25,7 +25,7 @@ def plot_allocations(allocations, *, ax: Axes | None = None) -> Axes:
             hours = a.table.at[i, "allocated"]
             ax.barh(row, hours, left=left, color=colours[i], edgecolor="white")
             frac = a.table.at[i, "fraction"]
-            text = f"{i}" + ("" if frac >= 1 else f" ({frac:.0%})")
+            text = f"{i}" + ("" if frac >= 1 else f" ({percent(frac, 0)})")
             ax.text(left + hours / 2, row, text, ha="center", va="center", color="white", fontweight="bold")
             left += hours
         ax.text(a.capacity * 1.02, row, money(a.total_value), va="center", fontweight="bold")
@@ -38,19 +38,19 @@ def plot_allocations(allocations, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_service_tiers(tiers, *, ax: Axes | None = None) -> Axes:
+def plot_service_tiers(tiers, *, ax: Axes | None = None, currency: str = "") -> Axes:
     """Accounts per tier: the new tiers next to today's, with the yearly cost of each model."""
     ax = get_ax(ax)
     s = tiers.summary
     x = np.arange(len(s))
-    ax.bar(x - 0.2, s["accounts"], 0.4, color=PALETTE["accent"], label=f"by score: {money(tiers.total_cost)}")
+    ax.bar(x - 0.2, s["accounts"], 0.4, color=PALETTE["accent"], label=f"by score: {money(tiers.total_cost, currency)}")
     if "accounts_today" in s.columns:
         ax.bar(x + 0.2, s["accounts_today"], 0.4, color=PALETTE["muted"],
-               label=f"today: {money(tiers.current_cost)}")
+               label=f"today: {money(tiers.current_cost, currency)}")
     ax.set_xticks(x, list(s.index))
     ax.set_ylabel("accounts")
     ax.legend()
-    ax.set_title(f"Service tiers: saving {money(tiers.saving)} a year")
+    ax.set_title(f"Service tiers: saving {money(tiers.saving, currency)} a year")
     return ax
 
 
@@ -74,7 +74,7 @@ def plot_sbg(fit, survivors=None, *, periods: int | None = None, ax: Axes | None
     return ax
 
 
-def plot_risk_adjusted_npv(result, *, ax: Axes | None = None) -> Axes:
+def plot_risk_adjusted_npv(result, *, ax: Axes | None = None, currency: str = "") -> Axes:
     """Planned cash flows vs what we can expect once the chance of losing the account is priced in."""
     ax = get_ax(ax)
     t = result.table
@@ -84,13 +84,14 @@ def plot_risk_adjusted_npv(result, *, ax: Axes | None = None) -> Axes:
     money_axis(ax.yaxis)
     ax.set_xticks(x)
     ax.set_xlabel("period")
+    ax.set_ylabel(axis_label("cash flow", currency))
     ax.legend()
-    ax.set_title(f"Risk-adjusted NPV {money(result.npv)} (ROI {result.roi:.0%}) vs "
-                 f"{money(result.unadjusted_npv)} ignoring risk")
+    ax.set_title(f"Risk-adjusted NPV {money(result.npv, currency)} (ROI {percent(result.roi, 0)}) vs "
+                 f"{money(result.unadjusted_npv, currency)} ignoring risk")
     return ax
 
 
-def plot_compensation(comparison, *, top_n: int = 20, ax: Axes | None = None) -> Axes:
+def plot_compensation(comparison, *, top_n: int = 20, ax: Axes | None = None, currency: str = "") -> Axes:
     """Pay moved by switching plans, per account (largest moves): green gains, red loses."""
     ax = get_ax(ax)
     d = comparison.table["difference"]
@@ -101,6 +102,6 @@ def plot_compensation(comparison, *, top_n: int = 20, ax: Axes | None = None) ->
     ax.set_yticks(y, [str(i) for i in d.index])
     money_axis(ax.xaxis)
     names = [c[4:] for c in comparison.table.columns if c.startswith("pay_")]
-    ax.set_xlabel(f"pay under the {names[-1]} plan minus the {names[0]} plan")
+    ax.set_xlabel(axis_label(f"pay under the {names[-1]} plan minus the {names[0]} plan", currency))
     ax.set_title("Who gains when pay follows margin")
     return ax

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from kamlab.plots.style import PALETTE, get_ax, money, money_axis, percent, percent_axis
+from kamlab import format as fmt
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
 
 __all__ = ["plot_account_pnl", "plot_waterfall", "plot_whale_curve", "plot_pocket_price_band",
            "plot_cost_to_serve_breakdown", "plot_cost_to_serve_matrix", "plot_relationship_cashflow"]
@@ -23,9 +24,9 @@ def _account_labels(index: pd.Index) -> list[str]:
 
 
 def plot_account_pnl(pnl: pd.DataFrame, *, ax: Axes | None = None, column: str = "net_margin",
-                     top: int = 10, bottom: int = 10, title: str | None = None) -> Axes:
+                     top: int = 10, bottom: int = 10, title: str | None = None, currency: str = "") -> Axes:
     """Horizontal bars of `column` for the `top` best and `bottom` worst rows of an account P&L,
-    each labelled with its amount and its fraction of invoice revenue.
+    each labelled with its amount and its fraction of invoice revenue; `currency` goes in the axis title.
 
     Examples
     --------
@@ -52,8 +53,9 @@ def plot_account_pnl(pnl: pd.DataFrame, *, ax: Axes | None = None, column: str =
         ax.annotate(f"{money(v)}{pct}", (v, yi), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
                     ha="left" if v >= 0 else "right", va="center", fontsize="small")
     money_axis(ax.xaxis)
-    ax.set_xlabel(column.replace("_", " "))
-    ax.set_title(title or f"{column.replace('_', ' ').capitalize()} by account: top {top} and bottom {bottom}")
+    ax.set_xlabel(axis_label(fmt.label(column), currency))
+    which = "all accounts" if len(ranked) <= top + bottom else f"top {top} and bottom {bottom}"
+    ax.set_title(title or f"{fmt.label(column)} by account: {which}")
     ax.margins(x=0.35)
     return ax
 
@@ -170,7 +172,7 @@ def plot_pocket_price_band(band, *, ax: Axes | None = None, bins: int = 30, titl
 
 
 def plot_cost_to_serve_breakdown(pnl: pd.DataFrame, activities=None, *, ax: Axes | None = None,
-                                 top: int = 10, title: str | None = None) -> Axes:
+                                 top: int = 10, title: str | None = None, currency: str = "") -> Axes:
     """Stacked horizontal bars: each of the `top` accounts by cost-to-serve, split by activity, with
     the total labelled in money and as % of invoice revenue. `activities`: the activity columns
     (default: the columns between gross_margin_pct and cost_to_serve).
@@ -196,7 +198,7 @@ def plot_cost_to_serve_breakdown(pnl: pd.DataFrame, activities=None, *, ax: Axes
                           "#f9a825", "#4e342e", "#546e7a")]
     for i, act in enumerate(activities):
         v = picked[act].to_numpy(dtype=float)
-        ax.barh(y, v, left=left, color=colors[i % len(colors)], label=act.replace("_", " "))
+        ax.barh(y, v, left=left, color=colors[i % len(colors)], label=fmt.label(act))
         left += v
     for yi, tot, r in zip(y, picked["cost_to_serve"], picked["invoice_revenue"]):
         pct = f" ({percent(tot / r)} of revenue)" if r else ""
@@ -204,7 +206,7 @@ def plot_cost_to_serve_breakdown(pnl: pd.DataFrame, activities=None, *, ax: Axes
                     fontsize="small")
     ax.set_yticks(y, _account_labels(picked.index))
     money_axis(ax.xaxis)
-    ax.set_xlabel("cost to serve")
+    ax.set_xlabel(axis_label("cost to serve", currency))
     ax.legend(fontsize="small", loc="lower right")
     ax.margins(x=0.3)
     ax.set_title(title or f"Cost-to-serve breakdown: the {len(picked)} costliest accounts")
@@ -250,7 +252,8 @@ def plot_cost_to_serve_matrix(matrix, *, ax: Axes | None = None, label: int = 5,
     return ax
 
 
-def plot_relationship_cashflow(metrics, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_relationship_cashflow(metrics, *, ax: Axes | None = None, title: str | None = None,
+                               currency: str = "") -> Axes:
     """The relationship's cash flow over time: each period's cash flow as a bar (labelled in money),
     the cumulative and discounted cumulative lines, and the payback marked.
 
@@ -278,8 +281,9 @@ def plot_relationship_cashflow(metrics, *, ax: Axes | None = None, title: str | 
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x, [str(i) for i in flows.index], rotation=0)
     money_axis(ax.yaxis)
+    ax.set_ylabel(axis_label("cash flow", currency))
     pb = "never" if not np.isfinite(metrics.payback) else f"{metrics.payback:.2f} periods"
-    ax.set_title(title or f"The relationship's cash flow: payback {pb}, NPV {money(metrics.npv)}")
+    ax.set_title(title or f"The relationship's cash flow: payback {pb}, NPV {money(metrics.npv, currency)}")
     ax.legend(fontsize="small", loc="best", framealpha=0.9)
     ax.margins(y=0.12)
     return ax

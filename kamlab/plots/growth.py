@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from kamlab.plots.style import PALETTE, get_ax, money, money_axis, percent
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent
 
 __all__ = ["plot_share_of_wallet", "plot_cross_sell", "plot_price_volume_mix", "plot_jbp"]
 
@@ -16,7 +16,7 @@ def _labels(frame: pd.DataFrame) -> list[str]:
 
 
 def plot_share_of_wallet(sow: pd.DataFrame, *, ax: Axes | None = None, top: int = 15,
-                         title: str | None = None) -> Axes:
+                         title: str | None = None, currency: str = "") -> Axes:
     """Our sales (solid) and the headroom left in the customer's wallet (light), largest wallets first,
     each bar labelled with our share of wallet.
 
@@ -39,7 +39,7 @@ def plot_share_of_wallet(sow: pd.DataFrame, *, ax: Axes | None = None, top: int 
         ax.text(total, yi, f" {percent(share, 0)}", va="center", fontsize="small")  # text: cheaper than annotate
     ax.set_yticks(y, _labels(d))
     money_axis(ax.xaxis)
-    ax.set_xlabel("yearly spend")
+    ax.set_xlabel(axis_label("yearly spend", currency))
     ax.legend(loc="lower right")
     ax.set_title(title or "Share of wallet: what we sell vs what the customer buys", y=1.0)  # a fixed y skips
     # matplotlib's title auto-placement, which measures every tick label again on each draw
@@ -47,7 +47,8 @@ def plot_share_of_wallet(sow: pd.DataFrame, *, ax: Axes | None = None, top: int 
     return ax
 
 
-def plot_cross_sell(opportunities: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_cross_sell(opportunities: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                    currency: str = "") -> Axes:
     """Cross-sell priorities: margin-weighted headroom per account and line, labelled with line margin %.
 
     Examples
@@ -67,7 +68,7 @@ def plot_cross_sell(opportunities: pd.DataFrame, *, ax: Axes | None = None, titl
         ax.text(v, yi, f" {money(v)} at {percent(m, 0)} margin", va="center", fontsize="small")
     ax.set_yticks(y, _labels(opportunities))
     money_axis(ax.xaxis)
-    ax.set_xlabel("margin-weighted headroom (margin still on the table)")
+    ax.set_xlabel(axis_label("margin-weighted headroom (margin still on the table)", currency))
     ax.set_title(title or "Cross-sell priorities", y=1.0)
     ax.margins(x=0.35)
     return ax
@@ -92,7 +93,7 @@ def _bridge(ax: Axes, labels, start: float, steps, end: float) -> None:
 
 
 def plot_price_volume_mix(pvm, *, ax: Axes | None = None, labels: tuple[str, str] = ("before", "after"),
-                          title: str | None = None) -> Axes:
+                          title: str | None = None, currency: str = "") -> Axes:
     """A bridge from the first period's revenue (or margin) through the price, volume and mix effects.
 
     Examples
@@ -109,12 +110,12 @@ def plot_price_volume_mix(pvm, *, ax: Axes | None = None, labels: tuple[str, str
     b = pvm.by_item
     start, end = float((b["p0"] * b["q0"]).sum()), float((b["p1"] * b["q1"]).sum())
     _bridge(ax, [labels[0], "price", "volume", "mix", labels[1]], start, [pvm.price, pvm.volume, pvm.mix], end)
-    ax.set_ylabel(pvm.measure)
-    ax.set_title(title or f"Price-volume-mix of {pvm.measure}: {money(pvm.total)} change")
+    ax.set_ylabel(axis_label(pvm.measure, currency))
+    ax.set_title(title or f"Price-volume-mix of {pvm.measure}: {money(pvm.total, currency)} change")
     return ax
 
 
-def plot_jbp(jbp, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_jbp(jbp, *, ax: Axes | None = None, title: str | None = None, currency: str = "") -> Axes:
     """Each initiative's NPV to the supplier (x) and to the customer (y); the green quadrant is where
     both win, the only place a joint business plan belongs.
 
@@ -142,8 +143,8 @@ def plot_jbp(jbp, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     ax.axvline(0, color=PALETTE["neutral"], lw=1)
     money_axis(ax.xaxis)
     money_axis(ax.yaxis)
-    ax.set_xlabel("value to us (NPV)")
-    ax.set_ylabel("value to the customer (NPV)")
+    ax.set_xlabel(axis_label("value to us (NPV)", currency))
+    ax.set_ylabel(axis_label("value to the customer (NPV)", currency))
     verdict = "both win" if jbp.both_win else "not yet a joint plan: one side loses"
     ax.set_title(title or f"Joint business plan: {verdict}")
     return ax

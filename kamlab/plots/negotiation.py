@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from kamlab.plots.style import PALETTE, get_ax, money, money_axis, percent, percent_axis
+from kamlab import format as fmt
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
 
 __all__ = ["plot_breakeven", "plot_escalator", "plot_give_get", "plot_negotiation", "plot_sla_cost"]
 
@@ -25,7 +26,7 @@ def plot_breakeven(table: pd.DataFrame, *, ax: Axes | None = None, highlight=Non
         x, y = highlight
         ax.plot([x], [y], "o", ms=12, color=PALETTE["loss"], zorder=5)
         ax.annotate(f"{percent(x)} price -> {percent(y)} volume", (x, y), textcoords="offset points",
-                    xytext=(10, 10), fontsize=12, fontweight="bold")
+                    xytext=(10, 10), fontsize="large", fontweight="bold")
     percent_axis(ax.xaxis)
     percent_axis(ax.yaxis)
     ax.set_xlabel("price change")
@@ -35,25 +36,27 @@ def plot_breakeven(table: pd.DataFrame, *, ax: Axes | None = None, highlight=Non
     return ax
 
 
-def plot_escalator(schedule, *, ax: Axes | None = None, **kwargs) -> Axes:
+def plot_escalator(schedule, *, ax: Axes | None = None, currency: str = "", **kwargs) -> Axes:
     """Year-by-year contract prices as bars, with the level price (same present value) as a line."""
     ax = get_ax(ax)
     years = schedule.prices.index.to_numpy()
     bars = ax.bar(years, schedule.prices.to_numpy(), color=PALETTE["accent"], label="price", **kwargs)
-    ax.bar_label(bars, labels=[money(v) if v >= 1000 else f"{v:,.2f}" for v in schedule.prices], fontsize=11,
+    ax.bar_label(bars, labels=[money(v) if v >= 1000 else fmt.money(v, decimals=2) for v in schedule.prices],
+                 fontsize="medium",
                  label_type="center", color="white", fontweight="bold")
     ax.axhline(schedule.level_price, color=PALETTE["loss"], lw=2.5, ls="--",
-               label=f"level price {schedule.level_price:,.2f} (same PV)")
+               label=f"level price {fmt.money(schedule.level_price, currency, decimals=2)} (same PV)")
     ax.set_xticks(years)
     ax.set_xlabel("contract year")
-    ax.set_ylabel("price")
+    ax.set_ylabel(axis_label("price", currency))
     ax.set_ylim(0, float(schedule.prices.max()) * 1.15)
-    ax.set_title(f"{len(years)}-year contract: total {schedule.total:,.2f}, PV {schedule.present_value:,.2f}")
+    ax.set_title(f"{len(years)}-year contract: total {fmt.money(schedule.total, currency)}, "
+                 f"PV {fmt.money(schedule.present_value, currency)}")
     ax.legend(loc="lower right")
     return ax
 
 
-def plot_give_get(effect, *, ax: Axes | None = None, **kwargs) -> Axes:
+def plot_give_get(effect, *, ax: Axes | None = None, currency: str = "", **kwargs) -> Axes:
     """Waterfall of a `DealEffect`: walk-away margin, each concession's effect, the deal's margin. Gives
     given away are hatched; gets and traded gives are plain."""
     ax = get_ax(ax)
@@ -66,21 +69,22 @@ def plot_give_get(effect, *, ax: Axes | None = None, **kwargs) -> Axes:
         ax.bar(i, r.margin_effect, bottom=running, color=color,
                hatch="//" if r.status == "given away" else None, edgecolor="white", **kwargs)
         top = running + max(r.margin_effect, 0)
-        ax.text(i, top, f"{r.margin_effect:+,.0f}", ha="center", va="bottom", fontsize=11)
+        ax.text(i, top, fmt.money(r.margin_effect, signed=True), ha="center", va="bottom", fontsize="medium")
         running += r.margin_effect
         peak = max(peak, top)
     ax.bar(len(t) + 1, effect.deal_margin, color=PALETTE["accent"], **kwargs)
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=10)
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize="small")
     low = min(0.0, float(t["margin_before"].min()) if len(t) else 0.0, effect.deal_margin, running)
     ax.set_ylim(low * 1.1, max(peak, effect.deal_margin, 0.0) * 1.15 or 1.0)
     money_axis(ax.yaxis)
-    ax.set_ylabel("margin per year")
-    ax.set_title(f"Give-get ledger: net {effect.net_effect:+,.0f} per year "
-                 f"(given away {effect.given_away:+,.0f})")
+    ax.set_ylabel(axis_label("margin per year", currency))
+    ax.set_title(f"Give-get ledger: net {fmt.money(effect.net_effect, currency, signed=True)} per year "
+                 f"(given away {fmt.money(effect.given_away, currency, signed=True)})")
     return ax
 
 
-def plot_negotiation(history: pd.DataFrame, *, zopa=None, ax: Axes | None = None, **kwargs) -> Axes:
+def plot_negotiation(history: pd.DataFrame, *, zopa=None, ax: Axes | None = None, currency: str = "",
+                     **kwargs) -> Axes:
     """The role-play round by round: your offers, the buyer's counters, the outcome, and the ZOPA
     (supplier walk-away to buyer reservation) as a band when given (reveal it after the game)."""
     ax = get_ax(ax)
@@ -100,13 +104,14 @@ def plot_negotiation(history: pd.DataFrame, *, zopa=None, ax: Axes | None = None
                     label="deal" if mark == "*" else "buyer walked away")
         ax.set_xticks(np.arange(1, int(history["round"].max()) + 1))
     ax.set_xlabel("round")
-    ax.set_ylabel("price per unit")
+    ax.set_ylabel(axis_label("price per unit", currency))
     ax.set_title("Negotiation history")
     ax.legend(loc="best")
     return ax
 
 
-def plot_sla_cost(curve: pd.DataFrame, *, current: float | None = None, ax: Axes | None = None, **kwargs) -> Axes:
+def plot_sla_cost(curve: pd.DataFrame, *, current: float | None = None, ax: Axes | None = None,
+                  currency: str = "", **kwargs) -> Axes:
     """Expected penalties and capacity cost over the service level promised (`sla_cost_curve`), stacked;
     `current` marks the level on the table."""
     ax = get_ax(ax)
@@ -119,7 +124,7 @@ def plot_sla_cost(curve: pd.DataFrame, *, current: float | None = None, ax: Axes
     percent_axis(ax.xaxis)
     money_axis(ax.yaxis)
     ax.set_xlabel("service level promised")
-    ax.set_ylabel("cost per year")
+    ax.set_ylabel(axis_label("cost per year", currency))
     ax.set_title("SLA cost: penalties fall, capacity rises")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
     return ax

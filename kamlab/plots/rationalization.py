@@ -11,16 +11,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from kamlab import format as fmt
 from kamlab.apa import Waterfall
 from kamlab.plots.apa import plot_waterfall
 from kamlab.plots.growth import _bridge, plot_cross_sell, plot_jbp
-from kamlab.plots.style import PALETTE, get_ax, money, money_axis, percent_axis
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
 
 __all__ = ["plot_simulation", "plot_stranded_costs", "plot_margin_trend", "plot_violations", "figure_img",
            "plan_charts", "plan_page"]
 
 
-def plot_simulation(sim, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def plot_simulation(sim, *, ax: Axes | None = None, title: str | None = None, currency: str = "") -> Axes:
     """Portfolio profit before, each action's true effect, after; the dashed line is what the naive fully
     allocated view expected, so the stranded-cost trap shows as the gap between the line and the bar.
 
@@ -40,24 +41,25 @@ def plot_simulation(sim, *, ax: Axes | None = None, title: str | None = None) ->
     labels = ["before"] + [f"{a}\n{k}" for a, k in zip(e["account_id"], e["kind"])] + ["after"]
     _bridge(ax, labels, sim.before_profit, list(e["profit_effect"]), sim.after_profit)
     ax.axhline(sim.naive_after_profit, color=PALETTE["loss"], ls="--", lw=2,
-               label=f"naive fully allocated view: {money(sim.naive_after_profit)}")
+               label=f"naive fully allocated view: {money(sim.naive_after_profit, currency)}")
     levels = sim.before_profit + np.concatenate([[0.0], np.cumsum(e["profit_effect"].to_numpy(dtype=float))])
     lo = min(levels.min(), sim.naive_after_profit, sim.after_profit)
     hi = max(levels.max(), sim.naive_after_profit, sim.after_profit)
     span = hi - lo
     if 0 < span < 0.25 * max(abs(lo), abs(hi)):  # small effects on a big portfolio: zoom in
         ax.set_ylim(lo - 0.8 * span, hi + 0.8 * span)
-        ax.set_ylabel("portfolio net margin (axis does not start at zero)")
+        ax.set_ylabel(axis_label("portfolio net margin", currency) + " (axis does not start at zero)")
     ax.legend(loc="best")
     if not ax.get_ylabel():
-        ax.set_ylabel("portfolio net margin")
-    sign = lambda v: ("+" if v >= 0 else "") + money(v)  # noqa: E731
+        ax.set_ylabel(axis_label("portfolio net margin", currency))
+    sign = lambda v: fmt.money(v, currency, compact=True, signed=True)  # noqa: E731
     ax.set_title(title or f"Profit changes {sign(sim.after_profit - sim.before_profit)}; the naive view expected "
                           f"{sign(sim.naive_after_profit - sim.before_profit)} ({money(sim.stranded_cost)} stranded)")
     return ax
 
 
-def plot_stranded_costs(sim, *, ax: Axes | None = None, top: int = 12, title: str | None = None) -> Axes:
+def plot_stranded_costs(sim, *, ax: Axes | None = None, top: int = 12, title: str | None = None,
+                        currency: str = "") -> Axes:
     """Where the stranded fixed cost of exited accounts lands: the cost each remaining account picks up
     (for the `top` that pick up most), labelled with its net margin before -> after.
 
@@ -84,15 +86,20 @@ def plot_stranded_costs(sim, *, ax: Axes | None = None, top: int = 12, title: st
                     xytext=(4, 0), textcoords="offset points", va="center", fontsize="small")
     ax.set_yticks(y, [str(i) for i in keep.index])
     money_axis(ax.xaxis)
-    ax.set_xlabel("stranded cost picked up")
+    ax.set_xlabel(axis_label("stranded cost picked up", currency))
     ax.margins(x=0.45)
-    ax.set_title(title or f"{money(sim.stranded_cost)} of stranded cost lands on the remaining accounts", y=1.0)
+    ax.set_title(title or f"{money(sim.stranded_cost, currency)} of stranded cost lands on the remaining accounts",
+                 y=1.0)
     return ax
 
 
 def plot_margin_trend(dashboard, *, ax: Axes | None = None, accounts=None, top: int = 6,
                       title: str | None = None) -> Axes:
     """Net margin % by period for the given accounts (default: the `top` steepest fallers).
+
+    A period with next to no revenue has a ratio far off the others (real exports: -1,157% in a quarter
+    with a few returns); the axis then shows the ordinary range (-100% to +100% around the data) and
+    names the periods off the scale, instead of flattening every line to zero.
 
     Examples
     --------
@@ -109,10 +116,12 @@ def plot_margin_trend(dashboard, *, ax: Axes | None = None, accounts=None, top: 
         accounts = dashboard.trend.sort_values("slope", kind="stable").index[:top]
     m = dashboard.margins
     x = np.arange(m.shape[1])
-    for acc in accounts:
-        ax.plot(x, m.loc[acc].to_numpy(dtype=float), marker="o", label=str(acc))
+    values = m.loc[list(accounts)].to_numpy(dtype=float)
+    for acc, row in zip(accounts, values):
+        ax.plot(x, row, marker="o", label=str(acc))
     ax.set_xticks(x, [str(c) for c in m.columns], rotation=45, ha="right")
     ax.axhline(0, color=PALETTE["neutral"], lw=1)
+    _clip_ratio_axis(ax, values, [str(c) for c in m.columns])
     percent_axis(ax.yaxis)
     ax.set_ylabel("net margin %")
     ax.legend(loc="best", fontsize="small")
@@ -120,7 +129,26 @@ def plot_margin_trend(dashboard, *, ax: Axes | None = None, accounts=None, top: 
     return ax
 
 
-def plot_violations(violations: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def _clip_ratio_axis(ax: Axes, values: np.ndarray, periods: list[str], *, limit: float = 1.0) -> None:
+    """Keep a ratio axis within +-`limit` around the data when a few points lie far outside it."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return
+    inside = finite[np.abs(finite) <= limit]
+    if inside.size == finite.size or inside.size == 0:
+        return
+    lo, hi = min(float(inside.min()), 0.0), max(float(inside.max()), 0.0)
+    pad = 0.1 * (hi - lo or 1.0)
+    ax.set_ylim(lo - pad, hi + pad)
+    off = [(periods[j], v) for j, v in zip(np.nonzero(np.isfinite(values) & (np.abs(values) > limit))[1],
+                                             values[np.isfinite(values) & (np.abs(values) > limit)])]
+    shown = ", ".join(f"{p} {percent(v, 0)}" for p, v in off[:3]) + (" ..." if len(off) > 3 else "")
+    ax.text(0.01, 0.01, f"off the scale: {shown}", transform=ax.transAxes, fontsize="small", va="bottom",
+            color=PALETTE["neutral"])
+
+
+def plot_violations(violations: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                    currency: str = "") -> Axes:
     """Money at stake per control rule, with the number of violations in the label.
 
     Examples
@@ -136,9 +164,9 @@ def plot_violations(violations: pd.DataFrame, *, ax: Axes | None = None, title: 
     g = violations.groupby("rule")["amount"].agg(["sum", "size"]).sort_values("sum", kind="stable")
     y = np.arange(len(g))
     ax.barh(y, g["sum"], color=PALETTE["loss"])
-    ax.set_yticks(y, [f"{r.replace('_', ' ')} ({n})" for r, n in zip(g.index, g["size"])])
+    ax.set_yticks(y, [f"{fmt.label(r).lower()} ({n})" for r, n in zip(g.index, g["size"])])
     money_axis(ax.xaxis)
-    ax.set_xlabel("money at stake")
+    ax.set_xlabel(axis_label("money at stake", currency))
     ax.set_title(title or "Control rule violations", y=1.0)
     return ax
 

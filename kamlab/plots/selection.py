@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from kamlab import format as fmt
 from kamlab.plots.style import PALETTE, get_ax, percent_axis
 
 __all__ = ["plot_scores", "plot_ranking_comparison", "plot_rank_stability", "plot_critical_weights",
@@ -33,7 +34,7 @@ def plot_scores(scored: pd.DataFrame, *, weights: dict | None = None, top_n: int
         colours = matplotlib.colormaps["tab20"].colors
         for k, (crit, wt) in enumerate(w[w > 0].items()):
             part = top[f"pts_{crit}"].to_numpy() * wt
-            ax.barh(y, part, left=left, color=colours[k % 20], label=crit.replace("_", " "))
+            ax.barh(y, part, left=left, color=colours[k % 20], label=fmt.label(crit))
             left += part
         ax.legend(loc="lower right", fontsize="small", frameon=True)
     else:
@@ -96,7 +97,7 @@ def plot_critical_weights(changes: pd.DataFrame, *, ax: Axes | None = None) -> A
     y = np.arange(len(changes))[::-1]
     ax.barh(y, d, color=colours)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [str(c).replace("_", " ") for c in changes.index])
+    ax.set_yticks(y, [fmt.label(c) for c in changes.index])
     ax.set_xlabel("change of the weight that makes them tie")
     ax.set_title("Critical weight changes (Triantaphyllou & Sanchez)")
     return ax
