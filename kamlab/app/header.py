@@ -123,11 +123,17 @@ class LiveOutput(W.Output):
     def __init__(self, state: PageState, compute: Callable[[Dataset], object], *, title: str | None = None,
                  controls=()):
         super().__init__(layout=W.Layout(width="100%"))
-        self.state, self.compute, self.title = state, compute, title
+        self.state, self.compute, self.title, self.margins = state, compute, title, {}
         self.add_class("kamlab-live")
-        state.observe(self.redraw, names=["dataset", "presenter"])
+        state.observe(self.redraw, names="dataset")
+        state.observe(self._relayout, names="presenter")
         for control in controls:  # a control the page's text asks the room to move
             control.observe(self._on_control, names="value")
+        self.redraw()
+
+    def _relayout(self, change) -> None:
+        """A new size: lay the chart out afresh."""
+        self.margins = {}
         self.redraw()
 
     def _on_control(self, change) -> None:
@@ -139,8 +145,10 @@ class LiveOutput(W.Output):
         from IPython import get_ipython
 
         ds = self.state.dataset
+        if getattr(self, "_laid_out_for", None) is not self.state.base:  # new data: new labels, new layout
+            self.margins, self._laid_out_for = {}, self.state.base
         try:
-            self.shown = render(self.compute(ds), currency=ds.currency, title=self.title)
+            self.shown = render(self.compute(ds), currency=ds.currency, title=self.title, layout=self.margins)
         except _ERRORS as err:
             self.shown = HTML(error_html(err))
         if get_ipython() is None:  # no kernel, no page: nothing to draw into

@@ -11,6 +11,7 @@ import html
 import io
 import math
 import re
+import warnings
 
 import pandas as pd
 
@@ -118,7 +119,8 @@ def _fallback_table(df: pd.DataFrame, currency: str, kinds: dict, title: str | N
 
 
 def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, index: bool | None = None):
-    """A finance table of `df` (formatted by `kamlab.format.report_table`): an object a page displays."""
+    """A finance table of `df` (`kamlab.format.report_table`): an object a page displays. A meaningful
+    index (account_id) becomes the first column, a row number is dropped."""
     df = df.copy()
     if isinstance(df.columns, pd.MultiIndex):
         df.columns = [" ".join(str(p) for p in c if str(p)) for c in df.columns]
@@ -133,27 +135,39 @@ def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, ind
             df = df.reset_index()
     else:
         df = df.reset_index(drop=True)
-    kinds = column_kinds(df)
     fmt = _format()
     if fmt is not None:
-        return fmt.report_table(df, currency=currency or None, title=title, **kinds)
+        return fmt.report_table(df, currency=currency or None, title=title)
     from IPython.display import HTML
 
-    return HTML(_fallback_table(df, currency, kinds, title))
+    return HTML(_fallback_table(df, currency, column_kinds(df), title))
 
 
-def chart_html(fig) -> str:
-    """A finished figure as SVG inside a `kamlab-chart` div (scaled to the page width by the page CSS)."""
+_MARGINS = ("left", "right", "bottom", "top", "wspace", "hspace")
+
+
+def chart_html(fig, margins: dict | None = None) -> tuple[str, dict]:
+    """A finished figure as SVG inside a `kamlab-chart` div (scaled to the page width by the page CSS),
+    and the margins it was laid out with. Laying a chart out (`tight_layout`) costs as much as drawing
+    it, so a live output lays its chart out once and redraws with the same `margins`."""
     import matplotlib
     import matplotlib.pyplot as plt
 
+    if fig.get_layout_engine() is None:
+        if margins is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "not compatible with tight_layout": keep its own layout
+                fig.tight_layout()
+            margins = {k: getattr(fig.subplotpars, k) for k in _MARGINS}
+        else:
+            fig.subplots_adjust(**margins)
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        fig.savefig(buf, format="svg")
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.find("<svg"):]
-    return f'<div class="kamlab-chart">{svg}</div>'
+    return f'<div class="kamlab-chart">{svg}</div>', margins or {}
 
 
 def _figure_of(obj):
@@ -185,16 +199,22 @@ def _scalar(value, currency: str) -> str:
     return html.escape(str(value))
 
 
-def render(obj, *, currency: str = "", title: str | None = None):
+def render(obj, *, currency: str = "", title: str | None = None, layout: dict | None = None):
     """What to display for `obj`: a chart, a finance table, a key-value table, a text, or `obj` itself
-    when it knows how to show itself (`_repr_html_`). None when there is nothing to show."""
+    when it knows how to show itself (`_repr_html_`). None when there is nothing to show. A chart is
+    laid out once: pass a dict as `layout` to keep its margins for the next redraw."""
     from IPython.display import HTML
 
     if obj is None:
         return None
     fig = _figure_of(obj)
     if fig is not None:
-        return HTML(chart_html(fig))
+        key = tuple(ax.get_subplotspec().get_geometry() if ax.get_subplotspec() else () for ax in fig.axes)
+        saved = None if layout is None else layout.get(key)
+        svg, margins = chart_html(fig, saved)
+        if layout is not None and margins:
+            layout[key] = margins
+        return HTML(svg)
     if isinstance(obj, pd.Series):
         obj = obj.to_frame(obj.name if obj.name is not None else "value")
     if isinstance(obj, pd.DataFrame):
