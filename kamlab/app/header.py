@@ -125,15 +125,9 @@ class LiveOutput(W.Output):
         super().__init__(layout=W.Layout(width="100%"))
         self.state, self.compute, self.title, self.margins = state, compute, title, {}
         self.add_class("kamlab-live")
-        state.observe(self.redraw, names="dataset")
-        state.observe(self._relayout, names="presenter")
+        state.observe(self.redraw, names="dataset")  # presenter mode re-publishes the dataset too
         for control in controls:  # a control the page's text asks the room to move
             control.observe(self._on_control, names="value")
-        self.redraw()
-
-    def _relayout(self, change) -> None:
-        """A new size: lay the chart out afresh."""
-        self.margins = {}
         self.redraw()
 
     def _on_control(self, change) -> None:
@@ -145,8 +139,9 @@ class LiveOutput(W.Output):
         from IPython import get_ipython
 
         ds = self.state.dataset
-        if getattr(self, "_laid_out_for", None) is not self.state.base:  # new data: new labels, new layout
-            self.margins, self._laid_out_for = {}, self.state.base
+        laid_out_for = (id(self.state.base), self.state.presenter)
+        if getattr(self, "_laid_out_for", None) != laid_out_for:  # new data or size: lay the chart out anew
+            self.margins, self._laid_out_for = {}, laid_out_for
         try:
             self.shown = render(self.compute(ds), currency=ds.currency, title=self.title, layout=self.margins)
         except _ERRORS as err:
@@ -226,6 +221,8 @@ class Header(W.VBox):
         (self.add_class if on else self.remove_class)("kamlab-presenter")
         if self.presenter.value != on:
             self.presenter.value = on
+        if _change is not None and self.state.base is not None:
+            self.state._apply()  # every output and panel redraws at the new size
 
     def _on_link_state(self, _change=None) -> None:
         self.nav.value = nav.nav_html(self.page, self.state.query())

@@ -80,7 +80,8 @@ class PageState(Workbench):
         self._apply()
 
     def _apply(self) -> None:
-        """`base` under `scenario` -> `dataset` (always a change notice: fresh table objects)."""
+        """`base` under `scenario` -> `dataset` (always a change notice: fresh table objects). The header
+        also calls it when presenter mode changes, so that every output redraws at the new size."""
         if self.base is None:
             return
         try:
