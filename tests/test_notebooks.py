@@ -1,7 +1,7 @@
 """Every course notebook executes top to bottom, headless, with the shipped data and with a generated
 company (a second seed), within a time budget. Executed copies are kept under artifacts/executed/.
 
-The shipped-data run uses the app's page kernel (kamlab.page_kernel: no pyarrow, no debugpy), the
+The shipped-data run uses the app's page kernel (kamlab.app.page_kernel: no pyarrow, no debugpy), the
 second run JupyterLab's own kernel, so both kernels a participant meets run every page.
 
 The runs go two at a time (the machines have two cores); each gets papermill's per-cell timeout.
@@ -34,7 +34,7 @@ def _page_kernel_manager():
     from jupyter_client import AsyncKernelManager
     from traitlets import default
 
-    from kamlab.page_kernel import PageKernelSpecManager
+    from kamlab.app.page_kernel import PageKernelSpecManager
 
     class PageKernelManager(AsyncKernelManager):
         @default("kernel_spec_manager")
@@ -88,6 +88,13 @@ def _problems(nb) -> list[str]:
             html = "".join(out.get("data", {}).get("text/html", ""))
             if "kamlab-error" in html:
                 found.append(f"cell {i}: shows an error box: {html[:200]}")
+    # live outputs (kamlab.app) and panels show what they computed inside Output widgets
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for model in state.values():
+        for out in model.get("state", {}).get("outputs", []) or []:
+            html = "".join(out.get("data", {}).get("text/html", "")) if isinstance(out, dict) else ""
+            if "kamlab-error" in html:
+                found.append(f"an output shows an error box: {html[:300]}")
     return found
 
 
