@@ -287,3 +287,34 @@ def test_navigation_previous_next_and_course_map():
     html_ = nav.nav_html("07_account_plan.ipynb", {"presenter": "1"})
     assert "kamlab-prev" in html_ and "kamlab-next" not in html_ and "presenter=1" in html_
     assert nav.course_map_html({"scenario": "x"}).count("?scenario=x") == len(nav.PAGES) - 1
+
+
+def test_panel_base_one_update_per_change_and_per_set(small):
+    import ipywidgets as W
+
+    from kamlab.widgets.common import Panel, Workbench
+
+    calls = []
+
+    class Count(Panel):
+        def compute(self, ds, *, a, b):
+            calls.append((len(ds.accounts), a, b))
+            return a + b
+
+    wb = Workbench(dataset=small)
+    p = Count(wb, {"a": W.IntSlider(1), "b": W.IntSlider(2)})
+    p.controls["a"].value = 5
+    p.set(a=7, b=9)  # two controls, one update
+    wb.dataset = small.replace(accounts=small.accounts.head(3))
+    n = len(small.accounts)
+    assert calls == [(n, 1, 2), (n, 5, 2), (n, 7, 9), (3, 7, 9)] and p.result == 16
+
+
+def test_allocation_panel_on_data_without_engineering_hours(toy_folder):
+    from kamlab.widgets.allocation import allocation_panel
+
+    wb = app.workbench(seed=3)
+    panel = allocation_panel(wb.workbench)
+    assert panel.results
+    wb.state.load(toy_folder)  # no engineering hours there: the panel says so, the page goes on
+    assert panel.requests is None or panel.results
