@@ -317,8 +317,9 @@ def export_plan(plan, ds, folder) -> str:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    page = plan_page(plan, folder / f"plan_{plan.account_id}.html")
-    book = export.write_apa_workbook(ds, folder / "apa_with_plan.xlsx", extra_sheets={"Account plan": plan.to_frame()})
+    page, book = folder / f"plan_{plan.account_id}.html", folder / "apa_with_plan.xlsx"
+    plan_page(plan, page)
+    export.write_apa_workbook(ds, book, extra_sheets={"Account plan": plan.to_frame()})
     items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in (page, book))
     return f"<p>Written for <b>{html.escape(str(plan.account_id))}</b>:</p><ul>{items}</ul>"
 
