@@ -107,3 +107,25 @@ def test_notebook_executes(executed, nb, run):
     injected = [c for c in res["nb"].cells if "injected-parameters" in c.metadata.get("tags", [])]
     if RUNS[run]:
         assert injected and "seed = 7" in injected[0].source
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_pages_ask_for_no_code_and_follow_the_header(nb):
+    """An app page: no instruction to run or edit code, no dollar amount typeset as maths, and every
+    code cell after the header shows a live output, a marked illustration, a panel or a control."""
+    import json
+    import re
+
+    cells = json.loads(nb.read_text())["cells"]
+    for i, cell in enumerate(cells):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            assert not re.search(r"(?<!\\)\$\d", src), f"{nb.name} cell {i}: escape dollar amounts (\\$)"
+            assert not re.search(r"\b[Rr]un (this|the) cell|JupyterLab|`kl\.|`panel\.", src), \
+                f"{nb.name} cell {i} asks for code"
+    code = [("".join(c["source"]), i) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    assert any("kl.app.workbench(" in src for src, _ in code)
+    for src, i in code[2:-1]:  # after the parameters and the header, before wb.ready()
+        last = src.strip().splitlines()[-1]
+        assert re.search(r"wb\.(show|illustration|course_map)\(|kl\.widgets\.(\w+_panel|dataset_tour)\(|^\s*(play|panel)\s*$|"
+                         r"kl\.app\.refreshable\(|^\s*\)|^\s+", last), f"{nb.name} cell {i} shows no live output: {last}"
