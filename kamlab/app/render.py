@@ -268,9 +268,7 @@ def statement(values: pd.Series, currency: str = "", *, title: str | None = None
             text = "–"
         elif _PERCENT.search(str(name)):
             text = fmt_percent(float(v))
-        elif _COUNT.search(str(name)):
-            text = f"{float(v):,.0f}"
-        else:
+        else:  # a statement's lines are money (an activity's line is what the activity cost)
             text = fmt_money(float(v), currency)
         strong = str(name) in ("invoice_revenue", "pocket_revenue", "gross_margin", "net_margin", "net_margin_pct")
         label = html.escape(fmt_label(name))
