@@ -92,14 +92,15 @@ def ahp_controls(labels, matrix) -> AHPControls:
     return AHPControls(labels, matrix)
 
 
-def refreshable(compute) -> W.VBox:
-    """`compute()` shown below a Refresh button (for a result that changes as someone plays, not with
-    the data: a role-play's scorecard)."""
+def refreshable(compute, *, description: str = "Refresh", icon: str = "refresh", now: bool = True) -> W.VBox:
+    """`compute()` shown below a button that runs it again (a result that changes as someone plays, not
+    with the data: a role-play's scorecard; or an action: writing the export files). `now=False` waits
+    for the first press."""
     from IPython.display import display
 
     from kamlab.app.render import render
 
-    button = W.Button(description="Refresh", icon="refresh", layout=W.Layout(width="120px"))
+    button = W.Button(description=description, icon=icon, layout=W.Layout(width="auto"))
     out = W.Output()
 
     def _draw(_=None):
@@ -112,5 +113,8 @@ def refreshable(compute) -> W.VBox:
                 display(shown)
 
     button.on_click(_draw)
-    _draw()
-    return W.VBox([button, out])
+    if now:
+        _draw()
+    box = W.VBox([button, out])
+    box.button, box.out, box.run = button, out, _draw
+    return box
