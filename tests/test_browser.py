@@ -338,6 +338,7 @@ def test_page_follows_its_header(tab, voila_url, retail_folder, nb):
         render(tab, f"{voila_url}/voila/render/{nb.name}")
         base = live_states(tab)
         fixed = tab.locator(".kamlab-fixed").count()
+        controlled = tab.locator(".kamlab-controlled").count()  # outputs of the room's own inputs
         assert not printouts(tab), f"{nb.stem} shows notebook printouts: {printouts(tab)}"
         tab.locator(".kamlab-header select").first.select_option("lose the top account")
         scen = wait_settled(tab, base)
@@ -347,7 +348,7 @@ def test_page_follows_its_header(tab, voila_url, retail_folder, nb):
         data = wait_settled(tab, scen)
         by_data = sum(a != b for a, b in zip(scen, data))
         print(f"{nb.stem}: {len(base)} live outputs, {by_scenario} changed with the scenario, {by_data} with "
-              f"the data; {fixed} fixed illustrations")
+              f"the data; {fixed} fixed illustrations, {controlled} outputs of the room's inputs")
         _shot(tab, f"{nb.stem}--retail")
         assert "GBP" in tab.locator(".kamlab-summary").inner_text()
         assert by_data == len(base), f"{len(base) - by_data} of {len(base)} live outputs kept the old data"

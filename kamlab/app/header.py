@@ -121,10 +121,11 @@ class LiveOutput(W.Output):
     state's dataset (scenario, data) or presenter mode changes. A failure shows the page's error box."""
 
     def __init__(self, state: PageState, compute: Callable[[Dataset], object], *, title: str | None = None,
-                 controls=()):
+                 controls=(), data: bool = True):
         super().__init__(layout=W.Layout(width="100%"))
         self.state, self.compute, self.title, self.margins = state, compute, title, {}
-        self.add_class("kamlab-live")
+        # an output of the room's own inputs (AHP comparisons) follows its controls, not the data
+        self.add_class("kamlab-live" if data else "kamlab-controlled")
         state.observe(self.redraw, names="dataset")  # presenter mode re-publishes the dataset too
         for control in controls:  # a control the page's text asks the room to move
             control.observe(self._on_control, names="value")
@@ -231,11 +232,13 @@ class Header(W.VBox):
         self.state.load(self.folder.value, seed=self.state.seed)
 
     # -- live outputs ----------------------------------------------------------------------------------------
-    def show(self, compute: Callable[[Dataset], object], *, title: str | None = None, controls=(), watch=()):
+    def show(self, compute: Callable[[Dataset], object], *, title: str | None = None, controls=(), watch=(),
+             data: bool = True):
         """A live output: `compute(dataset)` shown as a chart or finance table, re-run whenever the
         scenario, the data or presenter mode changes, and when one of `controls` moves (then the
         controls are shown above it, in one box whose `.live` is the output) or of `watch` (controls
-        shown elsewhere on the page).
+        shown elsewhere on the page). `data=False`: an output of the controls alone (the room's AHP
+        comparisons), marked as such rather than as following the data.
 
         Examples
         --------
@@ -246,7 +249,7 @@ class Header(W.VBox):
         >>> seen
         [60, 59]
         """
-        live = LiveOutput(self.state, compute, title=title, controls=[*controls, *watch])
+        live = LiveOutput(self.state, compute, title=title, controls=[*controls, *watch], data=data)
         if not controls:
             return live
         box = W.VBox([W.HBox(list(controls), layout=W.Layout(flex_flow="row wrap", grid_gap="12px")), live])
