@@ -313,15 +313,19 @@ def live_states(page) -> list[str]:
 
 
 def wait_settled(page, before: list[str], timeout_s: float = FOLLOW_TIMEOUT_S) -> list[str]:
-    """Poll the live outputs until three successive reads agree (and differ from `before`, or time out)."""
-    deadline, reads = time.monotonic() + timeout_s, []
+    """Poll the live outputs until the header's "Updating the page" mark has come and gone and three
+    successive reads agree (a page whose outputs all changed is done; one whose outputs did not change
+    is done once the mark is gone)."""
+    start = time.monotonic()
+    deadline, reads, busy_seen = start + timeout_s, [], False
     while time.monotonic() < deadline:
         page.wait_for_timeout(700)
         if page.locator(".kamlab-busy").count():  # the header says the page is still following the change
-            reads = []
+            busy_seen, reads = True, []
             continue
         reads = (reads + [live_states(page)])[-3:]
-        if len(reads) == 3 and reads[0] == reads[1] == reads[2] and reads[-1] != before:
+        if len(reads) == 3 and reads[0] == reads[1] == reads[2] and (
+                reads[-1] != before or busy_seen or time.monotonic() - start > 15):
             return reads[-1]
     return reads[-1] if reads else before
 
