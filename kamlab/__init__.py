@@ -18,6 +18,6 @@ _SUBMODULES = (
     "apa", "selection", "value", "allocation", "negotiation",    # domain maths
     "roleplay", "growth", "rationalization", "plan", "scenarios", "board", "export", "pricing",
     "format",                                                    # money, percent, labels, report tables
-    "plots", "widgets", "grading", "cli", "course",              # presentation and tools
+    "plots", "widgets", "app", "grading", "cli", "course",       # presentation and tools
 )
 __getattr__, __dir__, __all__ = attach(__name__, submodules=_SUBMODULES)

@@ -495,7 +495,7 @@ def _parse_csv(text: bytes, label: str, sep: str, idx: int, header: list[str], k
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
-    except ImportError:  # the app's page kernel leaves pyarrow out (kamlab.page_kernel): pandas' C reader
+    except ImportError:  # the app's page kernel leaves pyarrow out (kamlab.app.page_kernel): pandas' C reader
         return _parse_csv_without_arrow(text, label, sep, idx, header, keep, repeats)
 
     invalid: list = []

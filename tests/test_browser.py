@@ -278,3 +278,122 @@ def test_landing_page_links_reach_every_unit(tab, voila_url):
     tab.wait_for_url(f"**/voila/render/{first}", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
     wait_rendered(tab)
     assert_no_errors(tab)
+
+
+# -- one live model per page (issue 12) -------------------------------------------------------------------
+UNITS = [p for p in NOTEBOOKS if p.stem != "00_welcome"]
+FOLLOW_TIMEOUT_S = float(os.environ.get("KAMLAB_FOLLOW_TIMEOUT", "300"))
+PRINTOUTS = re.compile(r"e\+0\d|dtype:|rows × \d+ columns|rows x \d+ columns|\d\.\d{6,}|\{'[^']*': |\bnan\b|\binf\b")
+
+LIVE_STATE_JS = """() => [...document.querySelectorAll('.kamlab-live')].map(el => {
+    const svgs = [...el.querySelectorAll('svg')].map(s => s.innerHTML.length + ':' + s.innerHTML.slice(-2000));
+    return el.innerText + '|' + svgs.join('|'); })"""
+
+
+@pytest.fixture(scope="session")
+def retail_folder(tmp_path_factory):
+    """The real Online Retail export imported once per session (as tests/test_import.py does)."""
+    shared = Path(os.environ.get("KAMLAB_SHARED_DATA", ROOT.parent / "shared" / "data"))
+    source = shared / "online_retail" / "online_retail.csv.gz"
+    if not source.is_file():
+        pytest.skip(f"no Online Retail export at {source}")
+    out = tmp_path_factory.mktemp("retail") / "online_retail"
+    cols = {"account_id": "CustomerID", "order_id": "InvoiceNo", "invoice_date": "InvoiceDate",
+            "product_id": "StockCode", "quantity": "Quantity", "invoice_price": "UnitPrice",
+            "product_name": "Description", "country": "Country"}
+    args = [sys.executable, "-m", "kamlab", "import", str(source), "--out", str(out), "--assume", "currency=GBP"]
+    for target, column in cols.items():
+        args += ["--map", f"{target}={column}"]
+    subprocess.run(args, check=True, cwd=ROOT, capture_output=True)
+    return out
+
+
+def live_states(page) -> list[str]:
+    return page.evaluate(LIVE_STATE_JS)
+
+
+def wait_settled(page, before: list[str], timeout_s: float = FOLLOW_TIMEOUT_S) -> list[str]:
+    """Poll the live outputs until the header's "Updating the page" mark has come and gone and three
+    successive reads agree (a page whose outputs all changed is done; one whose outputs did not change
+    is done once the mark is gone)."""
+    start = time.monotonic()
+    deadline, reads, busy_seen = start + timeout_s, [], False
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(700)
+        if page.locator(".kamlab-busy").count():  # the header says the page is still following the change
+            busy_seen, reads = True, []
+            continue
+        reads = (reads + [live_states(page)])[-3:]
+        if len(reads) == 3 and reads[0] == reads[1] == reads[2] and (
+                reads[-1] != before or busy_seen or time.monotonic() - start > 15):
+            return reads[-1]
+    return reads[-1] if reads else before
+
+
+def printouts(page) -> list[str]:
+    text = "\n".join(page.eval_on_selector_all(".kamlab-live, .kamlab-fixed", "els => els.map(e => e.innerText)"))
+    return sorted({m.group(0) for m in PRINTOUTS.finditer(text)})
+
+
+@pytest.mark.parametrize("nb", UNITS, ids=[p.stem for p in UNITS])
+def test_page_follows_its_header(tab, voila_url, retail_folder, nb):
+    """Switch the scenario, then the data folder: every live output follows; none reads like a printout."""
+    with shot_on_failure(tab, f"{nb.stem}--follow"):
+        render(tab, f"{voila_url}/voila/render/{nb.name}")
+        base = live_states(tab)
+        fixed = tab.locator(".kamlab-fixed").count()
+        controlled = tab.locator(".kamlab-controlled").count()  # outputs of the room's own inputs
+        assert not printouts(tab), f"{nb.stem} shows notebook printouts: {printouts(tab)}"
+        tab.locator(".kamlab-header select").first.select_option("lose the top account")
+        scen = wait_settled(tab, base)
+        by_scenario = sum(a != b for a, b in zip(base, scen))
+        tab.locator(".kamlab-header input[type=text]").fill(str(retail_folder))
+        tab.locator(".kamlab-header button", has_text="Load data").click()
+        data = wait_settled(tab, scen)
+        by_data = sum(a != b for a, b in zip(scen, data))
+        print(f"{nb.stem}: {len(base)} live outputs, {by_scenario} changed with the scenario, {by_data} with "
+              f"the data; {fixed} fixed illustrations, {controlled} outputs of the room's inputs")
+        _shot(tab, f"{nb.stem}--retail")
+        assert "GBP" in tab.locator(".kamlab-summary").inner_text()
+        assert by_data == len(base), f"{len(base) - by_data} of {len(base)} live outputs kept the old data"
+        if base:
+            assert by_scenario >= 1
+        assert not printouts(tab), f"{nb.stem} on imported data shows printouts: {printouts(tab)}"
+
+
+def test_presenter_mode_fits_a_projector(chromium, voila_url):
+    """1920x1080 with ?presenter=1: no clipped label or readout, charts fill the content width at once."""
+    context = chromium.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        for nb in ("02_account_profitability_analysis.ipynb", "06_rationalization_and_control.ipynb"):
+            render(page, f"{voila_url}/voila/render/{nb}?presenter=1")
+            page.wait_for_selector(".kamlab-presenter", timeout=RENDER_TIMEOUT_MS)
+            page.wait_for_timeout(1500)
+            clipped = page.eval_on_selector_all(
+                ".widget-label, .widget-readout, .jupyter-button, .kamlab-live td, .kamlab-live th",
+                "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+            assert not clipped, f"{nb}: clipped text {clipped[:10]}"
+            ratios = page.eval_on_selector_all(".kamlab-chart svg", """els => els.map(s => {
+                const cell = s.closest('.jp-OutputArea-output') || s.parentElement;
+                return s.getBoundingClientRect().width / cell.getBoundingClientRect().width; })""")
+            assert ratios and min(ratios) >= 0.8, f"{nb}: charts at {ratios} of the content width"
+            _shot(page, f"{Path(nb).stem}--presenter-1920")
+    finally:
+        context.close()
+
+
+def test_navigation_keeps_the_state(tab, voila_url):
+    render(tab, f"{voila_url}/voila/render/02_account_profitability_analysis.ipynb"
+                "?scenario=lose+the+top+account&presenter=1")
+    nxt = tab.locator(".kamlab-header a.kamlab-next")
+    assert "scenario=lose+the+top+account" in nxt.get_attribute("href")
+    assert "presenter=1" in nxt.get_attribute("href")
+    assert "presenter=1" in tab.locator(".kamlab-header a.kamlab-prev").get_attribute("href")
+    nxt.click()
+    tab.wait_for_url("**/03_cost_to_serve_and_resource_allocation.ipynb?*", wait_until="commit",
+                     timeout=RENDER_TIMEOUT_MS)
+    wait_rendered(tab)
+    tab.wait_for_function("() => document.querySelector('.kamlab-header select').value !== undefined")
+    assert "lose the top account" in tab.locator(".kamlab-summary").inner_text()
+    assert tab.locator(".kamlab-presenter").count() == 1

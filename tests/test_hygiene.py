@@ -65,9 +65,9 @@ def test_notebooks_are_thin(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_every_page_has_the_header(path):
-    """The header (scenario, data switch, presenter, the link home) comes from kl.widgets.workbench."""
+    """The header (scenario, data switch, presenter, the links home/previous/next) comes from kl.app.workbench."""
     src = "\n".join(c.source for c in _nb(path).cells if c.cell_type == "code")
-    assert re.search(r"kl\.widgets\.workbench\(\s*data_folder\s*,\s*seed=seed\s*,\s*scenario=scenario\s*,"
+    assert re.search(r"kl\.(?:app|widgets)\.workbench\(\s*data_folder\s*,\s*seed=seed\s*,\s*scenario=scenario\s*,"
                      r"\s*presenter=presenter", src), f"{path.name} does not build the page header"
     assert _nb(path).metadata.get("kernelspec", {}).get("name") == "python3"
 

@@ -1,7 +1,7 @@
 """Every course notebook executes top to bottom, headless, with the shipped data and with a generated
 company (a second seed), within a time budget. Executed copies are kept under artifacts/executed/.
 
-The shipped-data run uses the app's page kernel (kamlab.page_kernel: no pyarrow, no debugpy), the
+The shipped-data run uses the app's page kernel (kamlab.app.page_kernel: no pyarrow, no debugpy), the
 second run JupyterLab's own kernel, so both kernels a participant meets run every page.
 
 The runs go two at a time (the machines have two cores); each gets papermill's per-cell timeout.
@@ -34,7 +34,7 @@ def _page_kernel_manager():
     from jupyter_client import AsyncKernelManager
     from traitlets import default
 
-    from kamlab.page_kernel import PageKernelSpecManager
+    from kamlab.app.page_kernel import PageKernelSpecManager
 
     class PageKernelManager(AsyncKernelManager):
         @default("kernel_spec_manager")
@@ -88,6 +88,13 @@ def _problems(nb) -> list[str]:
             html = "".join(out.get("data", {}).get("text/html", ""))
             if "kamlab-error" in html:
                 found.append(f"cell {i}: shows an error box: {html[:200]}")
+    # live outputs (kamlab.app) and panels show what they computed inside Output widgets
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for model in state.values():
+        for out in model.get("state", {}).get("outputs", []) or []:
+            html = "".join(out.get("data", {}).get("text/html", "")) if isinstance(out, dict) else ""
+            if "kamlab-error" in html:
+                found.append(f"an output shows an error box: {html[:300]}")
     return found
 
 
@@ -100,3 +107,25 @@ def test_notebook_executes(executed, nb, run):
     injected = [c for c in res["nb"].cells if "injected-parameters" in c.metadata.get("tags", [])]
     if RUNS[run]:
         assert injected and "seed = 7" in injected[0].source
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_pages_ask_for_no_code_and_follow_the_header(nb):
+    """An app page: no instruction to run or edit code, no dollar amount typeset as maths, and every
+    code cell after the header shows a live output, a marked illustration, a panel or a control."""
+    import json
+    import re
+
+    cells = json.loads(nb.read_text())["cells"]
+    for i, cell in enumerate(cells):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            assert not re.search(r"(?<!\\)\$\d", src), f"{nb.name} cell {i}: escape dollar amounts (\\$)"
+            assert not re.search(r"\b[Rr]un (this|the) cell|JupyterLab|`kl\.|`panel\.", src), \
+                f"{nb.name} cell {i} asks for code"
+    code = [("".join(c["source"]), i) for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    assert any("kl.app.workbench(" in src for src, _ in code)
+    for src, i in code[2:-1]:  # after the parameters and the header, before wb.ready()
+        last = src.strip().splitlines()[-1]
+        assert re.search(r"wb\.(show|illustration|course_map)\(|kl\.widgets\.(\w+_panel|dataset_tour)\(|^\s*(play|panel)\s*$|"
+                         r"kl\.app\.refreshable\(|^\s*\)|^\s+", last), f"{nb.name} cell {i} shows no live output: {last}"

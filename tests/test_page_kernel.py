@@ -1,4 +1,4 @@
-"""The Voila app's page kernel: ipykernel without pyarrow and debugpy (kamlab.page_kernel)."""
+"""The Voila app's page kernel: ipykernel without pyarrow and debugpy (kamlab.app.page_kernel)."""
 from __future__ import annotations
 
 import json
@@ -7,19 +7,19 @@ from pathlib import Path
 import pytest
 from jupyter_client import KernelManager
 
-from kamlab.page_kernel import LEFT_OUT, PageKernelSpecManager
+from kamlab.app.page_kernel import LEFT_OUT, PageKernelSpecManager
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_voila_runs_its_pages_in_the_page_kernel():
     conf = json.loads((ROOT / "voila.json").read_text())
-    assert conf["VoilaConfiguration"]["kernel_spec_manager_class"] == "kamlab.page_kernel.PageKernelSpecManager"
+    assert conf["VoilaConfiguration"]["kernel_spec_manager_class"] == "kamlab.app.page_kernel.PageKernelSpecManager"
 
 
 def test_the_python_kernel_spec_starts_through_the_page_kernel():
     spec = PageKernelSpecManager().get_kernel_spec("python3")
-    assert "kamlab.page_kernel" in spec.argv and "ipykernel_launcher" not in spec.argv
+    assert "kamlab.app.page_kernel" in spec.argv and "ipykernel_launcher" not in spec.argv
     assert "{connection_file}" in spec.argv and spec.metadata["debugger"] is False
 
 

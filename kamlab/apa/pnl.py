@@ -122,8 +122,24 @@ def _parse_by(by) -> bool:
     raise DataError(f"by={by!r} is not supported: use 'account' or ('account', 'product_line')")
 
 
+def resolve_cost_of_capital(ds: Dataset, cost_of_capital: float | None = None) -> float:
+    """The cost of capital to use: `cost_of_capital` if given, else the scenario's (``ds.meta``), else
+    `DEFAULT_COST_OF_CAPITAL`. The one place a page's cost of capital is decided.
+
+    Examples
+    --------
+    >>> resolve_cost_of_capital(worked_example()) == DEFAULT_COST_OF_CAPITAL
+    True
+    >>> resolve_cost_of_capital(worked_example(), 0.2)
+    0.2
+    """
+    if cost_of_capital is not None:
+        return float(cost_of_capital)
+    return float(ds.meta.get("cost_of_capital", DEFAULT_COST_OF_CAPITAL))
+
+
 def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
-                cost_of_capital: float = DEFAULT_COST_OF_CAPITAL, days_in_year: int = 365) -> pd.DataFrame:
+                cost_of_capital: float | None = None, days_in_year: int = 365) -> pd.DataFrame:
     """The P&L of every account, from list revenue down to net margin after cost-to-serve.
 
     Parameters
@@ -137,8 +153,9 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
     period : None, "Q" or "Y"
         Add a ``period`` index level (pandas Periods) by invoice date, activity date, and for
         payments the invoice date (due_date - payment_terms_days).
-    cost_of_capital : float
-        Yearly cost of capital (fraction) used for terms_cost.
+    cost_of_capital : float or None
+        Yearly cost of capital (fraction) used for terms_cost; None (the default) reads the scenario's
+        value (`resolve_cost_of_capital`: ``ds.meta["cost_of_capital"]``, else `DEFAULT_COST_OF_CAPITAL`).
     days_in_year : int
         Day-count convention of terms_cost (365 or 360).
 
@@ -171,6 +188,7 @@ def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
     >>> pnl["profit_rank"].tolist()
     [1, 2]
     """
+    cost_of_capital = resolve_cost_of_capital(ds, cost_of_capital)
     split_lines = _check_options(by, period, cost_of_capital, days_in_year)
     accounts, lines, acts, pays = ds.accounts, ds.order_lines, ds.activities, ds.payments
     acc_index = pd.Index(accounts["account_id"])

@@ -9,12 +9,12 @@ from __future__ import annotations
 from kamlab._lazy import lazy_namespace
 
 __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
-    "common": ("Workbench", "as_workbench", "refresh", "show_figure", "panel_figure", "error_box"),
-    "app": ("WorkbenchHeader", "workbench", "query_params", "dataset_tour", "board_save_panel",
-            "board_trainer_panel"),
+    "common": ("Workbench", "as_workbench", "refresh", "show_figure", "panel_figure", "error_box", "error_html",
+               "Panel"),
+    "app": ("workbench", "query_params", "dataset_tour"),
     "apa": ("apa_panel", "ApaPanel"),
     "selection": ("selection_panel", "SelectionPanel"),
-    "allocation": ("service_tier_panel", "allocation_panel"),
+    "allocation": ("service_tier_panel", "allocation_panel", "ServiceTierPanel", "AllocationPanel"),
     "negotiation": ("price_defence_panel", "give_get_panel", "terms_panel", "sla_panel", "escalator_panel",
                     "roleplay_panel", "PriceDefencePanel", "GiveGetPanel", "TermsPanel", "SLAPanel",
                     "EscalatorPanel", "RoleplayPanel"),

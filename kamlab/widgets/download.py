@@ -131,14 +131,15 @@ def csv_bytes(frame) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-
-
 def plan_downloads(plan, source=None) -> W.VBox:
     """The account plan's downloads: the standalone page (HTML with its charts) and, given the page's
-    dataset (or header), the APA workbook with the plan as an extra sheet (`kamlab.export`)."""
+    dataset (or header), the APA workbook with the plan as an extra sheet (`kamlab.export`). `plan` is a
+    plan or a function returning the current one, so a page whose account or data change offers the plan
+    on screen at the moment of the click."""
     from kamlab.plots.rationalization import plan_page
 
-    items = [download_link(lambda: plan_page(plan, charts=True), f"plan_{plan.account_id}.html",
+    current = plan if callable(plan) else (lambda: plan)
+    items = [download_link(lambda: plan_page(current(), charts=True), lambda: f"plan_{current().account_id}.html",
                            label="Prepare the plan (HTML)")]
     if source is not None:
         from kamlab import export
@@ -147,6 +148,6 @@ def plan_downloads(plan, source=None) -> W.VBox:
         wb = as_workbench(getattr(source, "workbench", source))
         items.append(download_link(
             lambda: workbook_bytes(export.write_apa_workbook, wb.dataset,
-                                   extra_sheets={"Account plan": plan.to_frame()}),
+                                   extra_sheets={"Account plan": current().to_frame()}),
             "apa_with_plan.xlsx", label="Prepare the APA workbook (Excel)"))
     return W.VBox(items)
