@@ -263,6 +263,8 @@ def statement(values: pd.Series, currency: str = "", *, title: str | None = None
     from IPython.display import HTML
 
     rows = []
+    if "pocket_margin" in values.index:  # `gross_margin` is its old name, kept as an alias for one release
+        values = values.drop([n for n in ("gross_margin", "gross_margin_pct") if n in values.index])
     for name, v in values.items():
         if pd.isna(v):
             text = "–"
@@ -270,7 +272,8 @@ def statement(values: pd.Series, currency: str = "", *, title: str | None = None
             text = fmt_percent(float(v))
         else:  # a statement's lines are money (an activity's line is what the activity cost)
             text = fmt_money(float(v), currency)
-        strong = str(name) in ("invoice_revenue", "pocket_revenue", "gross_margin", "net_margin", "net_margin_pct")
+        strong = str(name) in ("invoice_revenue", "pocket_revenue", "pocket_margin", "gross_margin", "net_margin",
+                               "net_margin_pct")
         label = html.escape(fmt_label(name))
         cell = f"<b>{html.escape(text)}</b>" if strong else html.escape(text)
         rows.append(f"<tr><td>{'<b>' + label + '</b>' if strong else label}</td><td>{cell}</td></tr>")
