@@ -18,12 +18,13 @@ import pandas as pd
 from kamlab import growth, rationalization
 from kamlab.apa import DEFAULT_COST_OF_CAPITAL
 from kamlab.data import DataError, Dataset
+from kamlab.format import label
 from kamlab.schema import LIFECYCLE_STAGES
 
 __all__ = ["AccountPlan", "account_plan", "PlanContext", "plan_context", "suggest_initiatives", "PLAN_CSS"]
 
 _PNL_ROWS = ("list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight", "terms_cost",
-             "pocket_revenue", "cogs", "gross_margin", "cost_to_serve", "net_margin")
+             "pocket_revenue", "cogs", "pocket_margin", "cost_to_serve", "net_margin")
 
 PLAN_CSS = """
 .kamlab-plan{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;color:#263238}
@@ -45,7 +46,7 @@ def _table(df: pd.DataFrame, money=(), pct=(), limit: int = 8) -> str:
     if df is None or df.empty:
         return "<p><i>none</i></p>"
     d = df.head(limit)
-    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in d.columns)
+    head = "".join(f"<th>{html.escape(label(c))}</th>" for c in d.columns)
     rows = []
     for r in d.itertuples(index=False):
         cells = []
@@ -111,22 +112,23 @@ class AccountPlan:
         return out
 
     def _waterfall_bars(self) -> str:
+        """The waterfall in percent of list price: a mixed basket's per-unit prices mean nothing."""
         w = self.waterfall
-        top = float(w["per_unit"].abs().max()) or 1.0
+        top = float(w["fraction_of_list"].abs().max()) or 1.0
         rows = []
-        for step, kind, v, f in zip(w["step"], w["kind"], w["per_unit"], w["fraction_of_list"]):
+        for step, kind, f in zip(w["step"], w["kind"], w["fraction_of_list"]):
             color = "#1565c0" if kind == "price" else "#c62828"
-            width = max(1.0, 180 * abs(v) / top)
-            rows.append(f"<tr><td>{html.escape(step)}</td><td class='n'>{v:,.2f}</td><td class='n'>{f:.1%}</td>"
+            width = max(1.0, 180 * abs(f) / top)
+            rows.append(f"<tr><td>{html.escape(step)}</td><td class='n'>{f:.1%}</td>"
                         f"<td><span class='bar' style='width:{width:.0f}px;background:{color}'></span></td></tr>")
-        return "<table><tr><th>step</th><th>per unit</th><th>% of list</th><th></th></tr>" + "".join(rows) + "</table>"
+        return "<table><tr><th>Step</th><th>% of list price</th><th></th></tr>" + "".join(rows) + "</table>"
 
     def body_html(self, charts: dict[str, str] | None = None) -> str:
         """The plan as an HTML fragment. `charts` maps a section ("pnl", "growth", ...) to ready HTML
         (e.g. an <img> with a base64 PNG) shown in that section."""
         charts = charts or {}
         a, p, cur = self.account, self.pnl, self.currency
-        pnl_rows = "".join(f"<tr><td>{k.replace('_', ' ')}</td><td class='n'>{_money(float(p[k]))}</td></tr>"
+        pnl_rows = "".join(f"<tr><td>{html.escape(label(k))}</td><td class='n'>{_money(float(p[k]))}</td></tr>"
                            for k in _PNL_ROWS if k in p)
         tags = "".join(f"<span class='tag'>{html.escape(str(k).replace('_', ' '))}: {html.escape(str(v))}</span>"
                        for k, v in {**self.position, **self.tier}.items())
@@ -141,7 +143,7 @@ terms {a.get('payment_terms_days', '')} days · amounts in {html.escape(cur)}</d
 <div class="grid">
 <div><h2>P&amp;L</h2><table>{pnl_rows}<tr><td><b>net margin %</b></td>
 <td class='n'><b>{float(p.get('net_margin_pct', np.nan)):.1%}</b></td></tr></table>{sec('pnl')}</div>
-<div><h2>Price waterfall (per unit)</h2>{self._waterfall_bars()}{sec('waterfall')}</div>
+<div><h2>Price waterfall (% of list price)</h2>{self._waterfall_bars()}{sec('waterfall')}</div>
 <div><h2>Position, tier and life cycle</h2>{tags}
 <p>Life-cycle stage {life['stage']}: <b>{html.escape(life['stage_name'])}</b>; relationship
 <b>{html.escape(life['relationship_stage'])}</b>.</p>{sec('position')}</div>
