@@ -28,14 +28,6 @@ def query_params(query_string: str | None = None) -> dict[str, str]:
     return _query_params(query_string)
 
 
-def __getattr__(name: str):
-    if name == "WorkbenchHeader":  # moved to kamlab.app.Header
-        from kamlab.app.header import Header
-
-        return Header
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def dataset_tour(source) -> W.HTML:
     """The course home's view of the data: tables and row counts, accounts by life-cycle stage, segment
     and service tier (`kamlab.scenarios.overview`); redraws when the header changes the data."""
