@@ -127,5 +127,9 @@ def test_pages_ask_for_no_code_and_follow_the_header(nb):
     assert any("kl.app.workbench(" in src for src, _ in code)
     for src, i in code[2:-1]:  # after the parameters and the header, before wb.ready()
         last = src.strip().splitlines()[-1]
-        assert re.search(r"wb\.(show|illustration|course_map)\(|kl\.widgets\.(\w+_panel|dataset_tour)\(|^\s*(play|panel)\s*$|"
+        # board_view refreshes from the shared board; plan_downloads builds the plan on screen when clicked;
+        # play.debrief is the role-play panel's own debrief widget
+        assert re.search(r"wb\.(show|illustration|course_map)\(|"
+                         r"kl\.widgets\.(\w+_panel|dataset_tour|board_view|plan_downloads)\(|"
+                         r"^\s*(play|panel)(\.\w+)?\s*$|"
                          r"kl\.app\.refreshable\(|^\s*\)|^\s+", last), f"{nb.name} cell {i} shows no live output: {last}"
