@@ -281,6 +281,10 @@ LABELS: dict[str, str] = {
     "estimated_spend": "Estimated spend", "activity": "Activity", "driver_qty": "Driver quantity",
     "driver_unit": "Driver unit", "cost_behaviour": "Cost behaviour", "due_date": "Due date",
     "paid_date": "Paid date", "utilization": "Utilisation",
+    # capacity (kamlab.apa.capacity_report)
+    "department": "Department", "year": "Year", "fte": "Full-time staff", "practical_capacity":
+    "Practical capacity (minutes)", "used": "Used (minutes)", "unused": "Unused (minutes)",
+    "cost_supplied": "Capacity supplied", "cost_used": "Capacity used", "cost_unused": "Unused capacity",
 }
 
 _PERCENT = {"gross_margin_pct", "pocket_margin_pct", "net_margin_pct", "fraction_of_list", "pocket_of_list", "cum_share",
@@ -300,10 +304,10 @@ _MONEY = {"list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice
           "volume", "mix", "total", "supplier_npv", "customer_npv", "variable", "fixed_avoidable",
           "fixed_stranded", "stranded_reallocated", "exit_effect", "run_net_margin", "profit_effect",
           "naive_effect", "stranded_cost", "list_price", "unit_cost", "invoice_price", "freight_cost",
-          "estimated_spend", "npv"}
+          "estimated_spend", "npv", "cost_supplied", "cost_used", "cost_unused"}
 _COUNT = {"revenue_rank", "profit_rank", "product_breadth", "days_beyond_terms", "rank", "rank_a", "rank_b",
           "move", "accounts", "rows", "periods_below", "quantity", "driver_qty", "payment_terms_days",
-          "q0", "q1", "need", "payback"}
+          "q0", "q1", "need", "payback", "practical_capacity", "used", "unused"}
 #: Totals of ratio columns: numerator and denominator columns (a total of percents is not their sum).
 TOTAL_RATIOS = {"gross_margin_pct": ("gross_margin", "invoice_revenue"),
                 "pocket_margin_pct": ("pocket_margin", "invoice_revenue"),
