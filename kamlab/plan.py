@@ -18,7 +18,7 @@ import pandas as pd
 from kamlab import growth, rationalization
 from kamlab.apa import DEFAULT_COST_OF_CAPITAL
 from kamlab.data import DataError, Dataset
-from kamlab.format import label
+from kamlab.format import label, percent
 from kamlab.schema import LIFECYCLE_STAGES
 
 __all__ = ["AccountPlan", "account_plan", "PlanContext", "plan_context", "suggest_initiatives", "PLAN_CSS"]
@@ -54,7 +54,7 @@ def _table(df: pd.DataFrame, money=(), pct=(), limit: int = 8) -> str:
             if c in money:
                 cells.append(f"<td class='n'>{_money(float(v))}</td>")
             elif c in pct:
-                cells.append(f"<td class='n'>{float(v):.1%}</td>")
+                cells.append(f"<td class='n'>{percent(float(v))}</td>")
             else:
                 cells.append(f"<td>{html.escape(str(v))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -119,7 +119,7 @@ class AccountPlan:
         for step, kind, f in zip(w["step"], w["kind"], w["fraction_of_list"]):
             color = "#1565c0" if kind == "price" else "#c62828"
             width = max(1.0, 180 * abs(f) / top)
-            rows.append(f"<tr><td>{html.escape(step)}</td><td class='n'>{f:.1%}</td>"
+            rows.append(f"<tr><td>{html.escape(step)}</td><td class='n'>{percent(f)}</td>"
                         f"<td><span class='bar' style='width:{width:.0f}px;background:{color}'></span></td></tr>")
         return "<table><tr><th>Step</th><th>% of list price</th><th></th></tr>" + "".join(rows) + "</table>"
 
@@ -142,13 +142,13 @@ class AccountPlan:
 terms {a.get('payment_terms_days', '')} days · amounts in {html.escape(cur)}</div>
 <div class="grid">
 <div><h2>P&amp;L</h2><table>{pnl_rows}<tr><td><b>net margin %</b></td>
-<td class='n'><b>{float(p.get('net_margin_pct', np.nan)):.1%}</b></td></tr></table>{sec('pnl')}</div>
+<td class='n'><b>{percent(float(p.get('net_margin_pct', np.nan)))}</b></td></tr></table>{sec('pnl')}</div>
 <div><h2>Price waterfall (% of list price)</h2>{self._waterfall_bars()}{sec('waterfall')}</div>
 <div><h2>Position, tier and life cycle</h2>{tags}
 <p>Life-cycle stage {life['stage']}: <b>{html.escape(life['stage_name'])}</b>; relationship
 <b>{html.escape(life['relationship_stage'])}</b>.</p>{sec('position')}</div>
 <div><h2>Profit leaks</h2>{_table(self.leaks[['leak', 'amount']], money=('amount',))}</div>
-<div><h2>Growth opportunities</h2><p>Share of wallet {self.share_of_wallet:.1%}.</p>
+<div><h2>Growth opportunities</h2><p>Share of wallet {percent(self.share_of_wallet)}.</p>
 {_table(self.growth[['product_line', 'sales', 'wallet', 'margin_pct', 'weighted_headroom']],
         money=('sales', 'wallet', 'weighted_headroom'), pct=('margin_pct',))}{sec('growth')}</div>
 <div><h2>Negotiation levers</h2>{_table(self.levers, money=('value_per_year',))}</div>
@@ -236,13 +236,15 @@ def _levers(ds: Dataset, pnl: pd.Series, eco: pd.Series, account: dict, leaks: p
     rows = []
     if cm > 0:
         be = negotiation.breakeven_volume_change(0.02, cm)
-        rows.append(("price +2%", inv * 0.02, f"pays as long as volume falls less than {-be:.1%} "
-                                               f"(contribution margin {cm:.0%}; Nagle & Holden)"))
+        rows.append(("price +2%", inv * 0.02, f"pays as long as volume falls less than {percent(-be)} "
+                                               f"(contribution margin {percent(cm, digits=0)}; Nagle & Holden)"))
         be_cut = negotiation.breakeven_volume_change(-0.05, cm) if cm > 0.05 else np.inf
-        rows.append(("refuse a 5% price cut", inv * 0.05, f"a 5% cut needs {be_cut:+.0%} more volume to break even"))
+        needs = (f"a 5% cut needs {percent(be_cut, digits=0, signed=True)} more volume to break even"
+                 if np.isfinite(be_cut) else "at this margin no extra volume pays for a 5% cut")
+        rows.append(("refuse a 5% price cut", inv * 0.05, needs))
     terms_days = 15
     rows.append((f"payment terms -{terms_days} days", float(negotiation.terms_cost(inv, terms_days, cost_of_capital)),
-                 f"carrying cost of {terms_days} days on {inv:,.0f} a year at {cost_of_capital:.0%}"))
+                 f"carrying cost of {terms_days} days on {inv:,.0f} a year at {percent(cost_of_capital, digits=0)}"))
     # overlapping leaks (one price gap measured three ways) count once: the `additive` column
     counted = leaks[leaks["additive"] > 0] if len(leaks) else leaks
     for r in counted.sort_values("additive", ascending=False).head(3).itertuples():
@@ -258,7 +260,7 @@ def _risks(ds: Dataset, account: dict, pnl: pd.Series, share_rev: float, trend: 
            is_candidate: bool, leaks: pd.DataFrame) -> tuple[str, ...]:
     out = []
     if account.get("churn_risk", 0) >= 0.2:
-        out.append(f"churn risk {account['churn_risk']:.0%} within a year")
+        out.append(f"churn risk {percent(account['churn_risk'], digits=0)} within a year")
     if float(pnl["net_margin"]) < 0:
         out.append(f"loses money after cost-to-serve ({float(pnl['net_margin']):,.0f})")
     if is_candidate:
@@ -266,7 +268,7 @@ def _risks(ds: Dataset, account: dict, pnl: pd.Series, share_rev: float, trend: 
     if trend is not None and trend.get("direction") == "falling":
         out.append(f"net margin falling {abs(trend['slope']) * 100:.1f} points a period")
     if share_rev >= 0.10:
-        out.append(f"concentration: {share_rev:.0%} of company revenue depends on this account")
+        out.append(f"concentration: {percent(share_rev, digits=0)} of company revenue depends on this account")
     late = leaks[leaks["leak"].str.contains("late", case=False)] if len(leaks) else leaks
     if len(late):
         out.append("pays later than terms")
