@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +28,7 @@ CHROMIUM = os.environ.get("KAMLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RENDER_TIMEOUT_MS = 120_000
+FIRST_TRY_MS = 60_000  # a page not rendered by then is reloaded once (see `render`)
 CHANGE_TIMEOUT_MS = 20_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -121,18 +123,33 @@ def shot_on_failure(page, name: str):
 def render(page, url: str) -> None:
     """Open a page and wait until Voila has run it and every widget is drawn."""
     page.goto(url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
-    wait_rendered(page)
+    settle(page)
 
 
-def wait_rendered(page) -> None:
+def settle(page) -> None:
+    """`wait_rendered`, reloading once a page that is not rendered within a minute. An open bug (issue 18,
+    measured 2026-11-28): about one page in eight opened right after its kernel is handed out stays on
+    "Loading widget" for about two minutes; a trainer reloads it, and so does this test, saying so."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        wait_rendered(page, timeout=FIRST_TRY_MS)
+    except PlaywrightTimeout:
+        warnings.warn(f"{page.url}: not rendered within {FIRST_TRY_MS // 1000} s, reloaded once (issue 18's stall)",
+                      stacklevel=2)
+        page.reload(wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
+        wait_rendered(page)
+
+
+def wait_rendered(page, timeout: int = RENDER_TIMEOUT_MS) -> None:
     """Wait until the page's header is there, no widget is still loading and the page has loaded."""
-    page.wait_for_selector(".kamlab-header", state="visible", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_selector(".kamlab-header", state="visible", timeout=timeout)
     page.wait_for_function(
         """() => !document.body.innerText.includes('Loading widget')
                  && !document.querySelector('#loading, .voila-spinner-color1')
                  && document.querySelectorAll('.jp-Cell').length > 0""",
-        timeout=RENDER_TIMEOUT_MS)
-    page.wait_for_load_state("load", timeout=RENDER_TIMEOUT_MS)
+        timeout=timeout)
+    page.wait_for_load_state("load", timeout=timeout)
 
 
 def assert_no_errors(page) -> None:
@@ -276,7 +293,7 @@ def test_landing_page_links_reach_every_unit(tab, voila_url):
     first = existing[0][0]
     tab.click(f".jp-RenderedMarkdown a[href='{first}']")
     tab.wait_for_url(f"**/voila/render/{first}", wait_until="commit", timeout=RENDER_TIMEOUT_MS)
-    wait_rendered(tab)
+    settle(tab)
     assert_no_errors(tab)
 
 
@@ -393,7 +410,7 @@ def test_navigation_keeps_the_state(tab, voila_url):
     nxt.click()
     tab.wait_for_url("**/03_cost_to_serve_and_resource_allocation.ipynb?*", wait_until="commit",
                      timeout=RENDER_TIMEOUT_MS)
-    wait_rendered(tab)
+    settle(tab)
     tab.wait_for_function("() => document.querySelector('.kamlab-header select').value !== undefined")
     assert "lose the top account" in tab.locator(".kamlab-summary").inner_text()
     assert tab.locator(".kamlab-presenter").count() == 1
