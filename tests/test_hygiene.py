@@ -144,9 +144,7 @@ def test_voila_preheats_only_the_course_pages():
     """Preheating runs notebooks before anyone asks: never the solutions (hidden seeds) or the test
     suite's deliberately malicious submissions, when Voila serves the whole repository."""
     conf = json.loads((ROOT / "voila.json").read_text())
-    # off until issue 18's stall is fixed (a preheated page can wait about two minutes); the denylist stays
-    # for a trainer who turns preheating on
-    assert conf["VoilaConfiguration"]["preheat_kernel"] is False
+    assert conf["VoilaConfiguration"]["preheat_kernel"] is True
     patterns = conf["VoilaKernelManager"]["preheat_denylist"]
 
     def denied(path):  # as Voila matches them: on the notebook's absolute path
