@@ -121,8 +121,15 @@ def shot_on_failure(page, name: str):
 
 
 def render(page, url: str) -> None:
-    """Open a page and wait until Voila has run it and every widget is drawn."""
-    page.goto(url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
+    """Open a page and wait until Voila has run it and every widget is drawn (one more try after a stall)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.goto(url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        warnings.warn(f"{url}: no page within {RENDER_TIMEOUT_MS // 1000} s, asked again once (issue 18's stall)",
+                      stacklevel=2)
+        page.goto(url, wait_until="domcontentloaded", timeout=RENDER_TIMEOUT_MS)
     settle(page)
 
 
