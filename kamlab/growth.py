@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab.data import DataError, Dataset
+from kamlab.shared_results import shared
 
 __all__ = [
     "share_of_wallet", "account_share_of_wallet", "cross_sell_opportunities", "rank_opportunities",
@@ -48,6 +49,7 @@ def _pick_year(lines: pd.DataFrame, year: int | None) -> int:
     return int(year)
 
 
+@shared
 def share_of_wallet(ds: Dataset, *, by=("account", "product_line"), year: int | None = None
                     ) -> pd.DataFrame:
     """Our sales as a share of each customer's estimated spend, and the margin-weighted headroom.

@@ -20,6 +20,7 @@ from kamlab.apa import DEFAULT_COST_OF_CAPITAL
 from kamlab.data import DataError, Dataset
 from kamlab.format import label, percent
 from kamlab.schema import LIFECYCLE_STAGES
+from kamlab.shared_results import shared
 
 __all__ = ["AccountPlan", "account_plan", "PlanContext", "plan_context", "suggest_initiatives", "PLAN_CSS"]
 
@@ -294,6 +295,7 @@ class PlanContext:
     margin_floor: float
 
 
+@shared
 def plan_context(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL, margin_floor: float = 0.0
                  ) -> PlanContext:
     """Compute the portfolio-wide inputs of `account_plan` once, for plans of many accounts of one dataset

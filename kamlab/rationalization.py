@@ -13,6 +13,7 @@ import pandas as pd
 
 from kamlab.apa import DEFAULT_COST_OF_CAPITAL, as_of_date, settlement_dates
 from kamlab.data import DataError, Dataset
+from kamlab.shared_results import shared
 
 __all__ = [
     "ExitImpact", "exit_impact", "cogs_fixed_share", "account_economics", "exit_traps", "candidates", "Action",
@@ -176,6 +177,7 @@ def exit_traps(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL)
     return traps.sort_values(["net_margin", "account_id"]).reset_index(drop=True)
 
 
+@shared
 def candidates(ds: Dataset, *, margin_floor: float = 0.0, periods: int = 2, period: str = "Q",
                cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
     """Accounts whose net margin % stayed below `margin_floor` in each of the last `periods` periods.

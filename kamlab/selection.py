@@ -19,6 +19,7 @@ import pandas as pd
 from kamlab.apa import account_pnl
 from kamlab.data import DataError, Dataset
 from kamlab.schema import RELATIONSHIP_STAGES
+from kamlab.shared_results import shared
 
 __all__ = [
     "CRITERIA", "COST_CRITERIA", "REVENUE_ONLY", "PROFIT_AND_POTENTIAL", "RANDOM_INDEX", "random_index",
@@ -202,6 +203,7 @@ def _growth(ds: Dataset, as_of: pd.Timestamp, accounts: pd.Index) -> pd.Series:
     return pd.Series(np.clip(g, -1, 2), index=accounts)
 
 
+@shared
 def account_features(ds: Dataset) -> pd.DataFrame:
     """One row per account (index account_id) with a name and every selection criterion in `CRITERIA`.
 

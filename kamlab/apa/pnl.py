@@ -12,6 +12,7 @@ import pandas as pd
 
 from kamlab.apa._common import _all_codes, _days, _period_ordinals
 from kamlab.data import DataError, Dataset
+from kamlab.shared_results import shared
 
 __all__ = ["DEFAULT_COST_OF_CAPITAL", "MONEY_COLUMNS", "worked_example", "account_pnl", "with_activity_rates",
            "pnl_totals", "as_of_date", "settlement_dates", "gross_margin_contribution"]
@@ -138,6 +139,7 @@ def resolve_cost_of_capital(ds: Dataset, cost_of_capital: float | None = None) -
     return float(ds.meta.get("cost_of_capital", DEFAULT_COST_OF_CAPITAL))
 
 
+@shared
 def account_pnl(ds: Dataset, *, by="account", period: str | None = None,
                 cost_of_capital: float | None = None, days_in_year: int = 365) -> pd.DataFrame:
     """The P&L of every account, from list revenue down to net margin after cost-to-serve.

@@ -20,6 +20,7 @@ import traitlets
 from kamlab import scenarios
 from kamlab.apa.pnl import resolve_cost_of_capital
 from kamlab.data import Dataset
+from kamlab.shared_results import share
 from kamlab.widgets.common import Workbench
 
 __all__ = ["PageState"]
@@ -89,7 +90,9 @@ class PageState(Workbench):
         except _ERRORS as err:
             self.error = str(err)
             return
-        ds = ds.replace()  # a new object, so every output hears of it (a Dataset equals only itself)
+        # a new object, so every output hears of it (a Dataset equals only itself); the page never edits
+        # it, so its outputs and panels share one P&L, one leak list, ... (`kamlab.shared_results`)
+        ds = share(ds.replace())
         self.busy = True
         try:
             with self.hold_trait_notifications():
