@@ -114,9 +114,6 @@ def wait_usable(page) -> None:
     page.wait_for_load_state("load", timeout=RENDER_TIMEOUT_MS)
 
 
-@pytest.mark.xfail(reason="open bug (issue 18): right after start, one page in eight can stay on 'Loading widget' "
-                          "for about two minutes (seen with and without kamlab's kernel manager); measured "
-                          "2026-11-28: 03 124 s, 01 129 s, other pages 1-9 s", strict=False)
 def test_every_page_is_usable_within_a_cold_start_right_after_the_server_starts(server, chromium):
     """The first test of the module: the server has just started and is still preheating every page."""
     url, _proc, _tmp = server

@@ -134,9 +134,10 @@ def render(page, url: str) -> None:
 
 
 def settle(page) -> None:
-    """`wait_rendered`, reloading once a page that is not rendered within a minute. An open bug (issue 18,
-    measured 2026-11-28): about one page in eight opened right after its kernel is handed out stays on
-    "Loading widget" for about two minutes; a trainer reloads it, and so does this test, saying so."""
+    """`wait_rendered`, reloading once a page that is not rendered within a minute, as a trainer would,
+    with a warning. Issue 18's two-minute stall (a cell's execute_reply lost after its outputs were
+    complete) is handled in the server by `kamlab.app.executor`; this reload is the safety net, and
+    tests/test_app_classroom.py holds every page to a cold start's time without one."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:

@@ -35,7 +35,11 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado.web import HTTPError
 from traitlets import Float, Integer, default
 
+from kamlab.app import executor
+
 __all__ = ["ClassroomKernelManager", "FULL_MESSAGE", "live_kernels"]
+
+executor.install()  # the server that loads this manager also finishes a cell whose reply went missing
 
 FULL_MESSAGE = "The server is full: try again in a minute"
 KERNEL_MB = 150  # a page kernel's resident memory, rounded up (benchmarks/README.md: 100-170 MB)
