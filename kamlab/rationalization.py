@@ -21,6 +21,7 @@ __all__ = [
     "Simulation", "simulate",
     "Rule", "DEFAULT_RULES", "audit", "Dashboard", "dashboard_metrics", "LEVERS",
     "loyal_loss_maker", "late_payment", "distressed_customer", "dependent_buyers", "rival_price_gap",
+    "compare_options",
 ]
 
 _MONEY = lambda v: f"{v:,.0f}"  # noqa: E731
@@ -852,3 +853,25 @@ def rival_price_gap(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAP
         "pocket_revenue_of_list": pocket.loc[ids].to_numpy(),
         "cost_to_serve_pct": (rows["cost_to_serve"] / rows["invoice_revenue"].where(rows["invoice_revenue"] > 0)).to_numpy(),
         "net_margin": rows["net_margin"].to_numpy()})
+
+
+def compare_options(ds: Dataset, actions, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """Each action simulated on its own (`simulate`), one row each: action (its description),
+    profit_effect (the true change in company profit), naive_effect (what the fully allocated P&L
+    promises) and stranded_cost. For weighing alternatives for one account: exit, re-tier, another channel.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> ds = synth.generate(n_accounts=6, years=1, seed=1)
+    >>> acc = ds.accounts["account_id"].iloc[0]
+    >>> compare_options(ds, [Action(acc, "channel"), Action(acc, "exit")])["action"].tolist()
+    ['move to cheaper channel (cost -50%, channel keeps 5%)', 'exit']
+    """
+    econ = account_economics(ds, cost_of_capital=cost_of_capital)
+    rows = []
+    for a in actions:
+        eff = simulate(ds, [a], economics=econ, cost_of_capital=cost_of_capital).effects.iloc[0]
+        rows.append({"action": a.describe(), "profit_effect": float(eff["profit_effect"]),
+                     "naive_effect": float(eff["naive_effect"]), "stranded_cost": float(eff["stranded_cost"])})
+    return pd.DataFrame(rows, columns=["action", "profit_effect", "naive_effect", "stranded_cost"])

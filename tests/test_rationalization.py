@@ -347,3 +347,14 @@ def test_rival_price_gap_is_the_widest_gap_between_two_accounts_of_one_industry(
 def test_scenario_accounts_are_named_or_shown_by_id(case):
     blank = case.accounts.assign(name=["", None, "Account C"])
     assert rz._names(case.replace(accounts=blank), ["A", "B", "C"]) == ["A", "B", "Account C"]
+
+
+def test_compare_options_simulates_each_action_alone(sample):
+    acc = rz.loyal_loss_maker(sample)["account_id"].iloc[0]
+    actions = [rz.Action(acc, "channel"), rz.Action(acc, "exit")]
+    table = rz.compare_options(sample, actions)
+    for a, (_, row) in zip(actions, table.iterrows()):
+        sim = rz.simulate(sample, [a])
+        assert row["profit_effect"] == pytest.approx(sim.after_profit - sim.before_profit)
+    exit_row = table.set_index("action").loc["exit"]
+    assert exit_row["profit_effect"] == pytest.approx(rz.loyal_loss_maker(sample)["exit_effect"].iloc[0])
