@@ -796,7 +796,8 @@ def dependent_buyers(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CA
     """Two rows: the buyer that depends on us (the largest share of its wallet in our lines, from
     `kamlab.growth.share_of_wallet` by account) and the buyer that depends on a competitor (among the
     accounts whose wallet is at or above the median, the smallest share). Ties: the smaller account id.
-    Columns: account_id, name, depends_on, wallet, sales, share, net_margin.
+    Columns: account_id, name, depends_on, wallet, sales, share, net_margin. Raises DataError when the data
+    hold no wallet estimates.
 
     Examples
     --------
@@ -808,6 +809,9 @@ def dependent_buyers(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CA
     from kamlab import growth
 
     sow = growth.share_of_wallet(ds, by="account").set_index("account_id").sort_index()
+    if not (sow["wallet"] > 0).any():
+        raise DataError("the data hold no wallet estimates (the wallets table): the dependence scenario needs "
+                        "each customer's spend in our product lines")
     dependent = str(sow["share"].idxmax())
     big = sow[sow["wallet"] >= sow["wallet"].median()]
     courted = str(big["share"].idxmin())

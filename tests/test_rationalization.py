@@ -325,6 +325,8 @@ def test_dependent_buyers_by_share_of_wallet(sample):
     big = sow[sow["wallet"] >= sow["wallet"].median()]
     assert d.loc["a competitor", "share"] == pytest.approx(big["share"].min())
     assert d.loc["a competitor", "wallet"] >= sow["wallet"].median()
+    with pytest.raises(DataError, match="no wallet estimates"):
+        rz.dependent_buyers(sample.replace(wallets=sample.wallets.iloc[:0]))
 
 
 def test_rival_price_gap_is_the_widest_gap_between_two_accounts_of_one_industry(sample, case):
