@@ -1,5 +1,6 @@
 """Rationalization and control: what exiting, repricing or re-serving an account really does to company
-profit (stranded costs included), threshold candidates, control rules, the audit and the dashboard.
+profit (stranded costs included), threshold candidates, control rules, the audit and the dashboard, and
+the accounts the ethics unit's scenarios are about (chosen by rule, so every data set has its own).
 
 Pure: pandas and numpy only. Fractions, not percents; money in the data set's currency.
 """
@@ -19,6 +20,8 @@ __all__ = [
     "ExitImpact", "exit_impact", "cogs_fixed_share", "account_economics", "exit_traps", "candidates", "Action",
     "Simulation", "simulate",
     "Rule", "DEFAULT_RULES", "audit", "Dashboard", "dashboard_metrics", "LEVERS",
+    "loyal_loss_maker", "late_payment", "distressed_customer", "dependent_buyers", "rival_price_gap",
+    "compare_options",
 ]
 
 _MONEY = lambda v: f"{v:,.0f}"  # noqa: E731
@@ -697,3 +700,182 @@ def _slopes(y: np.ndarray) -> np.ndarray:
         dx = np.where(ok, x - xm[:, None], 0)
         slope = (dx * np.where(ok, y - ym[:, None], 0)).sum(axis=1) / (dx * dx).sum(axis=1)
     return np.where(n >= 2, slope, 0.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# the ethics unit: the accounts each scenario is about, chosen by rule from the data
+# --------------------------------------------------------------------------------------------------
+
+def _names(ds: Dataset, ids) -> list[str]:
+    """Each account's name, or its id where the name is missing or blank (an imported export)."""
+    acc = ds.accounts.set_index("account_id")
+    names = acc["name"] if "name" in acc.columns else pd.Series(dtype=object)
+    return [str(names[a]) if a in names.index and pd.notna(names[a]) and str(names[a]).strip() else str(a)
+            for a in ids]
+
+
+def loyal_loss_maker(ds: Dataset, *, segment: str | None = "small",
+                     cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """The long-standing small customer that loses money: one row.
+
+    Among the accounts of `segment` (all accounts when the data has none of that segment, or when
+    `segment` is None), the one with the earliest ``customer_since`` that has a negative net margin
+    (`account_economics`); if none loses money, the earliest of them. Ties: the smaller account id.
+    ``years_as_customer`` counts calendar years from ``customer_since`` to the last invoice date.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> row = loyal_loss_maker(synth.generate(n_accounts=12, years=1, seed=1))
+    >>> list(row.columns)[:4], len(row)
+    (['account_id', 'name', 'segment', 'customer_since'], 1)
+    """
+    econ = account_economics(ds, cost_of_capital=cost_of_capital).set_index("account_id")
+    acc = ds.accounts.set_index("account_id")
+    pool = acc[acc["segment"] == segment] if segment is not None and (acc["segment"] == segment).any() else acc
+    since = pool["customer_since"].sort_index().sort_values(kind="mergesort")
+    losing = [a for a in since.index if econ.loc[a, "net_margin"] < 0]
+    pick = str(losing[0] if losing else since.index[0])
+    last = ds.order_lines["invoice_date"].max()
+    return pd.DataFrame({
+        "account_id": [pick], "name": _names(ds, [pick]), "segment": [acc.loc[pick, "segment"]],
+        "customer_since": [acc.loc[pick, "customer_since"]],
+        "years_as_customer": [int(last.year - acc.loc[pick, "customer_since"].year)],
+        "invoice_revenue": [float(econ.loc[pick, "invoice_revenue"])],
+        "net_margin": [float(econ.loc[pick, "net_margin"])], "exit_effect": [float(econ.loc[pick, "exit_effect"])]})
+
+
+def late_payment(ds: Dataset) -> pd.DataFrame:
+    """Per account: ``days_beyond_terms`` (days paid after the due date, weighted by invoice amount; an
+    unpaid invoice is aged to the data's as-of date by `kamlab.apa.settlement_dates`, the one convention the
+    P&L, selection and the audit use) and ``unpaid_value`` (the amount of its invoices still unpaid), sorted
+    latest payer first (ties: the smaller account id). Credit notes weigh nothing. Accounts with no invoice
+    do not appear.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> lp = late_payment(synth.generate(n_accounts=8, years=1, seed=1))
+    >>> list(lp.columns), bool(lp["days_beyond_terms"].is_monotonic_decreasing)
+    (['account_id', 'days_beyond_terms', 'unpaid_value'], True)
+    """
+    p = ds.payments
+    late = (settlement_dates(p, as_of_date(ds)) - p["due_date"]).dt.days.clip(lower=0)
+    amount = p["amount"].clip(lower=0)
+    by = p["account_id"]
+    den = amount.groupby(by).sum()
+    out = pd.DataFrame({"days_beyond_terms": (late * amount).groupby(by).sum() / den.where(den > 0),
+                        "unpaid_value": amount.where(p["paid_date"].isna(), 0.0).groupby(by).sum()}).dropna()
+    out = out.rename_axis("account_id").sort_index().reset_index()
+    return out.sort_values("days_beyond_terms", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+def distressed_customer(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """The customer in difficulty: the account that pays latest (`late_payment`), one row with its
+    contracted terms, days beyond terms, unpaid amount, churn risk, invoice revenue and net margin.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> ds = synth.generate(n_accounts=8, years=1, seed=1)
+    >>> distressed_customer(ds)["account_id"].iloc[0] == late_payment(ds)["account_id"].iloc[0]
+    True
+    """
+    top = late_payment(ds).iloc[0]
+    pick = str(top["account_id"])
+    acc = ds.accounts.set_index("account_id")
+    econ = account_economics(ds, cost_of_capital=cost_of_capital).set_index("account_id")
+    return pd.DataFrame({
+        "account_id": [pick], "name": _names(ds, [pick]), "payment_terms_days": [int(acc.loc[pick, "payment_terms_days"])],
+        "days_beyond_terms": [float(top["days_beyond_terms"])], "unpaid_value": [float(top["unpaid_value"])],
+        "churn_risk": [float(acc.loc[pick, "churn_risk"])], "invoice_revenue": [float(econ.loc[pick, "invoice_revenue"])],
+        "net_margin": [float(econ.loc[pick, "net_margin"])]})
+
+
+def dependent_buyers(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """Two rows: the buyer that depends on us (the largest share of its wallet in our lines, from
+    `kamlab.growth.share_of_wallet` by account) and the buyer that depends on a competitor (among the
+    accounts whose wallet is at or above the median, the smallest share). Ties: the smaller account id.
+    Columns: account_id, name, depends_on, wallet, sales, share, net_margin. Raises DataError when the data
+    hold no wallet estimates.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> d = dependent_buyers(synth.generate(n_accounts=12, years=1, seed=1))
+    >>> d["depends_on"].tolist(), bool(d["share"].iloc[0] >= d["share"].iloc[1])
+    (['us', 'a competitor'], True)
+    """
+    from kamlab import growth
+
+    sow = growth.share_of_wallet(ds, by="account").set_index("account_id").sort_index()
+    if not (sow["wallet"] > 0).any():
+        raise DataError("the data hold no wallet estimates (the wallets table): the dependence scenario needs "
+                        "each customer's spend in our product lines")
+    dependent = str(sow["share"].idxmax())
+    big = sow[sow["wallet"] >= sow["wallet"].median()]
+    courted = str(big["share"].idxmin())
+    econ = account_economics(ds, cost_of_capital=cost_of_capital).set_index("account_id")
+    ids = [dependent, courted]
+    return pd.DataFrame({"account_id": ids, "name": _names(ds, ids), "depends_on": ["us", "a competitor"],
+                         "wallet": sow.loc[ids, "wallet"].to_numpy(), "sales": sow.loc[ids, "sales"].to_numpy(),
+                         "share": sow.loc[ids, "share"].to_numpy(), "net_margin": econ.loc[ids, "net_margin"].to_numpy()})
+
+
+def rival_price_gap(ds: Dataset, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """Two competing customers priced furthest apart: of all pairs of accounts in the same industry, the
+    pair with the widest gap in pocket revenue as a share of list revenue (`kamlab.apa.account_pnl`),
+    the better-priced first. Ties: the industry and the accounts with the smaller names and ids. Columns:
+    account_id, name, industry, list_revenue, pocket_revenue, pocket_revenue_of_list, cost_to_serve_pct
+    (cost to serve / invoice revenue: the cost difference that could justify a price difference), net_margin.
+    Raises DataError when no industry has two accounts with sales.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> r = rival_price_gap(synth.generate(n_accounts=12, years=1, seed=1))
+    >>> r["industry"].nunique(), bool(r["pocket_revenue_of_list"].is_monotonic_decreasing)
+    (1, True)
+    """
+    pnl = _pnl(ds, cost_of_capital=cost_of_capital).set_index("account_id")
+    pocket = (pnl["pocket_revenue"] / pnl["list_revenue"].where(pnl["list_revenue"] > 0)).dropna()
+    acc = ds.accounts.set_index("account_id")
+    best = (-1.0, "", "", "")
+    for industry, ids in acc.loc[pocket.index].groupby("industry").groups.items():
+        p = pocket.loc[sorted(ids)]
+        if len(p) >= 2 and p.max() - p.min() > best[0]:
+            best = (float(p.max() - p.min()), str(p.idxmax()), str(p.idxmin()), str(industry))
+    _, a, b, industry = best
+    if not a:
+        raise DataError("no industry has two accounts with sales: the differential pricing scenario needs "
+                        "two competing customers")
+    ids = [a, b]
+    rows = pnl.loc[ids]
+    return pd.DataFrame({
+        "account_id": ids, "name": _names(ds, ids), "industry": [industry, industry],
+        "list_revenue": rows["list_revenue"].to_numpy(), "pocket_revenue": rows["pocket_revenue"].to_numpy(),
+        "pocket_revenue_of_list": pocket.loc[ids].to_numpy(),
+        "cost_to_serve_pct": (rows["cost_to_serve"] / rows["invoice_revenue"].where(rows["invoice_revenue"] > 0)).to_numpy(),
+        "net_margin": rows["net_margin"].to_numpy()})
+
+
+def compare_options(ds: Dataset, actions, *, cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> pd.DataFrame:
+    """Each action simulated on its own (`simulate`), one row each: action (its description),
+    profit_effect (the true change in company profit), naive_effect (what the fully allocated P&L
+    promises) and stranded_cost. For weighing alternatives for one account: exit, re-tier, another channel.
+
+    Examples
+    --------
+    >>> from kamlab import synth
+    >>> ds = synth.generate(n_accounts=6, years=1, seed=1)
+    >>> acc = ds.accounts["account_id"].iloc[0]
+    >>> compare_options(ds, [Action(acc, "channel"), Action(acc, "exit")])["action"].tolist()
+    ['move to cheaper channel (cost -50%, channel keeps 5%)', 'exit']
+    """
+    econ = account_economics(ds, cost_of_capital=cost_of_capital)
+    rows = []
+    for a in actions:
+        eff = simulate(ds, [a], economics=econ, cost_of_capital=cost_of_capital).effects.iloc[0]
+        rows.append({"action": a.describe(), "profit_effect": float(eff["profit_effect"]),
+                     "naive_effect": float(eff["naive_effect"]), "stranded_cost": float(eff["stranded_cost"])})
+    return pd.DataFrame(rows, columns=["action", "profit_effect", "naive_effect", "stranded_cost"])

@@ -305,3 +305,77 @@ def test_find_solution_names_what_is_there(tmp_path):
         (tmp_path / "ex00_demo.ipynb").write_text("{}")
         find_solution("ex09", tmp_path)
     assert find_solution("ex00", tmp_path).name == "ex00_demo.ipynb"
+
+
+# --- mark schemes: in the solution, in written.html, never in the exercise -------------------------------
+
+def _without_scheme(nb: dict) -> dict:
+    nb = json.loads(json.dumps(nb))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = authoring.strip_mark_scheme("".join(cell["source"]))
+    return nb
+
+
+@pytest.mark.parametrize("path", SOLUTIONS + [DEMO], ids=[p.stem for p in SOLUTIONS + [DEMO]])
+def test_every_written_question_has_a_scheme_that_the_exercise_never_shows(path):
+    nb = json.loads(path.read_text())
+    spec = authoring.read_spec(nb)
+    assert authoring.mark_scheme_problems(nb) == []
+    assert all(len(w.scheme) > 50 and "MARK SCHEME" not in w.scheme for w in spec.written)
+    ex = nbformat.writes(make_exercise(nbformat.read(path, as_version=4)))
+    for w in spec.written:
+        assert w.scheme.splitlines()[0] not in ex  # the scheme's first line appears nowhere in the exercise
+    assert all(w.scheme == "" for w in authoring.read_spec(json.loads(ex)).written)
+    assert "scheme" not in json.dumps(authoring.public_spec(spec))
+
+
+def test_scheme_problems_name_what_is_wrong():
+    nb = json.loads(DEMO.read_text())
+    assert "w1_advice has no mark scheme" in authoring.mark_scheme_problems(_without_scheme(nb))[0]
+    moved = json.loads(DEMO.read_text())  # the scheme in a cell that is not the question's
+    scheme = "\n<!-- BEGIN MARK SCHEME -->\n1 point\n<!-- END MARK SCHEME -->"
+    moved = _without_scheme(moved)
+    moved["cells"][3]["source"] += scheme
+    problems = authoring.mark_scheme_problems(moved)
+    assert len(problems) == 2 and "belongs to no written question" in problems[1]
+    untagged = json.loads(DEMO.read_text())
+    for cell in untagged["cells"]:
+        cell["metadata"].pop("tags", None) if cell["cell_type"] == "markdown" else None
+    assert "no markdown cell tagged written:w1_advice" in authoring.mark_scheme_problems(untagged)[0]
+    with pytest.raises(DataError, match="leak"):
+        authoring.strip_mark_scheme("Q5\n<!-- BEGIN MARK SCHEME -->\nsecret")
+
+
+def test_scheme_after_the_tagged_cell_belongs_to_its_question():
+    cells = [{"cell_type": "markdown", "metadata": {"tags": ["written:w1"]}, "source": "Q5."},
+             {"cell_type": "markdown", "metadata": {}, "source": ["<!-- BEGIN MARK SCHEME -->\n", "A\n",
+                                                                  "<!-- END MARK SCHEME -->"]},
+             {"cell_type": "code", "metadata": {}, "source": ""},
+             {"cell_type": "markdown", "metadata": {"tags": ["written:w2"]}, "source": "Q6."}]
+    assert authoring.mark_schemes(cells, ["w1", "w2"]) == {"w1": "A", "w2": ""}
+
+
+def test_validate_refuses_a_written_question_without_a_scheme(tmp_path):
+    from kamlab.grading.validate import validate
+
+    (tmp_path / "solutions").mkdir()
+    sol = tmp_path / "solutions" / "ex00_demo.ipynb"
+    sol.write_text(json.dumps(_without_scheme(json.loads(DEMO.read_text()))))
+    report = validate(tmp_path / "solutions", tmp_path / "exercises", progress=False)  # fails before any run
+    assert not report.ok and "ex00_demo.ipynb: written question w1_advice has no mark scheme" in str(report)
+    assert "not run" in str(report)
+
+
+def test_written_html_shows_each_scheme_escaped_above_the_answers(tmp_path):
+    from kamlab.grading import feedback
+
+    spec = replace(SPEC, written=(replace(SPEC.written[0], scheme="1 point: <b>stranded</b> costs\n2 points: more"),))
+    students = [replace(_student(sid), written=(("w1_advice", f"answer of {sid}"),)) for sid in ("amy", "bo")]
+    html = feedback.write_written(tmp_path / "written.html", students, spec).read_text()
+    assert "<b>stranded" not in html and "1 point: &lt;b&gt;stranded&lt;/b&gt; costs\n2 points: more" in html
+    assert html.index("Mark scheme") < html.index("answer of amy") < html.index("answer of bo")
+    assert "stranded" not in feedback.render_feedback(students[0], spec)  # students' pages never show it
+    empty = feedback.write_written(tmp_path / "w.html", students, replace(SPEC, written=(
+        replace(SPEC.written[0], scheme=""),))).read_text()
+    assert "No mark scheme" in empty

@@ -10,11 +10,15 @@ To update a golden file after a deliberate change:
 """
 from __future__ import annotations
 
+import json
+from html import escape
 from pathlib import Path
 
 import pytest
 
 from kamlab.cli import main
+from kamlab.grading import authoring
+from kamlab.grading.grade import find_solution
 from kamlab.grading.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,3 +47,9 @@ def test_sample_submissions_match_the_golden_gradebook(golden, tmp_path, monkeyp
     students = [line.split(",")[0] for line in golden.read_text().splitlines()[1:]]
     assert sorted(p.stem for p in (out / "feedback").glob("*.html")) == students
     assert (out / "summary.png").exists() and (out / "summary.html").exists()
+    solutions = ROOT / "tests" / "submissions" / "_solutions" if assignment == "ex00" else None
+    spec = authoring.read_spec(json.loads(find_solution(assignment, solutions).read_text()))
+    if spec.written:  # the instructor scores against each question's mark scheme, shown above the answers
+        html = (out / "written.html").read_text()
+        for w in spec.written:
+            assert w.scheme and html.index(escape(w.scheme)) < html.index("<h3>ada_correct")

@@ -343,4 +343,5 @@ def test_written_answers_collected_for_the_instructor(graded):
     assert "w1_advice" in html and "<h3>correct" in html
     assert "Should the company drop its loss makers?" in html  # the tagged cell's text, escaped
     assert "&lt;!-- BEGIN MARK SCHEME --&gt;" in html  # (this submission is the solution itself)
+    assert html.index("<h3>Mark scheme</h3><pre>1 point: a loss maker on full cost") < html.index("<h3>correct")
     assert dict(graded["by"]["untouched"].written)["w1_advice"].startswith("**Q5 (written).**")

@@ -17,7 +17,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 HOME = ROOT / "notebooks" / "00_welcome.ipynb"
 UNITS = ("01_selection_matrix_workshop", "02_account_profitability_analysis",
          "03_cost_to_serve_and_resource_allocation", "04_negotiation_scenarios",
-         "05_growth_share_of_wallet_jbp", "06_rationalization_and_control", "07_account_plan")
+         "05_growth_share_of_wallet_jbp", "06_rationalization_and_control", "07_account_plan",
+         "08_ethics_of_rationalization")
 PARAMETERS = {"data_folder": None, "seed": None, "scenario": "baseline", "presenter": False}
 MAX_CELL_LINES = 12
 FORBIDDEN_IN_DOMAIN = {"matplotlib", "ipywidgets", "IPython", "seaborn", "traitlets", "voila"}

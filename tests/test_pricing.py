@@ -18,6 +18,21 @@ def test_forbis_mehta_1981_exhibit_2():
     assert value_gap(v, 950) == 0.0 and value_gap(v, 850) == 100.0
 
 
+def test_kotler_keller_caterpillar_perceived_value_pricing():
+    """Kotler & Keller, Marketing Management, 13th ed. (Pearson, 2009), ch. 14 "Developing pricing strategies
+    and programs", perceived-value pricing (p. 399): a Caterpillar tractor is worth 90,000 if only equivalent
+    to the competitor's, plus premiums of 7,000 (durability), 6,000 (reliability), 5,000 (service) and 2,000
+    (longer parts warranty): 110,000 covers its superior value; the dealer asks 100,000 (a 10,000 discount),
+    so the buyer pays a 10,000 premium over the competitor for 20,000 of extra value."""
+    v = economic_value(90_000, positive={"durability": 7_000, "reliability": 6_000, "service": 5_000,
+                                         "parts warranty": 2_000}, reference="competitor's tractor")
+    assert v.value == 110_000.0 and v.differentiation_value == 20_000.0 and v.negative_value == 0.0
+    assert value_gap(v, 100_000) == 10_000.0  # the discount: what the buyer keeps of the extra value
+    assert 100_000 - v.reference_value == 10_000.0  # the premium the buyer pays over the competitor
+    table = v.table()
+    assert table["amount"].iloc[:-1].sum() == pytest.approx(110_000) and table["amount"].iloc[-1] == 110_000
+
+
 def test_forbis_mehta_life_cycle_form():
     """The same exhibit in life-cycle form: reference life-cycle cost 300 + 200 + 500 = 1,000; with ours
     the start-up and post-purchase costs are 100 and 300, so the customer pays at most 600 for ours

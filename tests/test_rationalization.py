@@ -280,3 +280,83 @@ def test_audit_ages_unpaid_invoices_to_the_as_of_date(case):
     overdue = pay.assign(due_date=pay["due_date"].where(pay["account_id"] != "A", as_of - pd.Timedelta(days=30)))
     v = rz.audit(ds.replace(payments=overdue), [rz.Rule("dso_beyond_terms", 10)])
     assert "A" in set(v["account_id"]) and "30 days" in v.set_index("account_id").loc["A", "detail"]
+
+
+# ---------------------------------------------------------------- the ethics unit's accounts, by rule
+
+def test_loyal_loss_maker_is_the_longest_standing_small_account_that_loses_money(sample, case):
+    row = rz.loyal_loss_maker(sample).iloc[0]
+    e = rz.account_economics(sample).set_index("account_id")
+    acc = sample.accounts.set_index("account_id")
+    small_losers = acc[(acc["segment"] == "small") & (e["net_margin"].reindex(acc.index) < 0)]
+    assert row["segment"] == "small" and row["net_margin"] < 0
+    assert row["customer_since"] == small_losers["customer_since"].min()
+    assert row["exit_effect"] == pytest.approx(e.loc[row["account_id"], "exit_effect"])
+    assert row["years_as_customer"] == sample.order_lines["invoice_date"].max().year - row["customer_since"].year
+    # nobody small here: every account is in the pool; A loses money and all started together -> A (smallest id)
+    assert rz.loyal_loss_maker(case)["account_id"].iloc[0] == "A"
+    accounts = case.accounts.assign(customer_since=pd.to_datetime(["2021-01-01", "2019-01-01", "2018-01-01"]))
+    assert rz.loyal_loss_maker(case.replace(accounts=accounts))["account_id"].iloc[0] == "A"  # C is older, profitable
+    profitable = case.replace(accounts=accounts, activities=case.activities[case.activities["account_id"] != "A"])
+    assert rz.loyal_loss_maker(profitable, segment=None)["account_id"].iloc[0] == "C"  # no loser: the oldest
+
+
+def test_late_payment_follows_the_one_convention_and_picks_the_latest_payer(sample, case):
+    from kamlab import selection
+
+    lp = rz.late_payment(case).set_index("account_id")
+    assert lp.loc["C", "days_beyond_terms"] == 40 and lp.loc["A", "days_beyond_terms"] == 0
+    assert rz.distressed_customer(case)["account_id"].iloc[0] == "C"
+    feats = selection.account_features(sample)["days_beyond_terms"]
+    got = rz.late_payment(sample).set_index("account_id")["days_beyond_terms"]
+    assert np.allclose(got, feats.reindex(got.index))
+    d = rz.distressed_customer(sample).iloc[0]
+    pays = sample.payments[sample.payments["account_id"] == d["account_id"]]
+    assert d["days_beyond_terms"] == pytest.approx(feats.max())
+    assert d["unpaid_value"] == pytest.approx(pays.loc[pays["paid_date"].isna() & (pays["amount"] > 0), "amount"].sum())
+
+
+def test_dependent_buyers_by_share_of_wallet(sample):
+    from kamlab import growth
+
+    sow = growth.share_of_wallet(sample, by="account").set_index("account_id")
+    d = rz.dependent_buyers(sample).set_index("depends_on")
+    assert d.loc["us", "share"] == pytest.approx(sow["share"].max())
+    big = sow[sow["wallet"] >= sow["wallet"].median()]
+    assert d.loc["a competitor", "share"] == pytest.approx(big["share"].min())
+    assert d.loc["a competitor", "wallet"] >= sow["wallet"].median()
+    with pytest.raises(DataError, match="no wallet estimates"):
+        rz.dependent_buyers(sample.replace(wallets=sample.wallets.iloc[:0]))
+
+
+def test_rival_price_gap_is_the_widest_gap_between_two_accounts_of_one_industry(sample, case):
+    from itertools import combinations
+
+    from kamlab import apa
+
+    pnl = apa.account_pnl(sample)
+    pocket = (pnl["pocket_revenue"] / pnl["list_revenue"]).dropna()
+    industry = sample.accounts.set_index("account_id")["industry"]
+    widest = max(abs(pocket[a] - pocket[b]) for a, b in combinations(pocket.index, 2) if industry[a] == industry[b])
+    r = rz.rival_price_gap(sample)
+    assert r["pocket_revenue_of_list"].iloc[0] - r["pocket_revenue_of_list"].iloc[1] == pytest.approx(widest)
+    assert industry[r["account_id"].iloc[0]] == industry[r["account_id"].iloc[1]] == r["industry"].iloc[0]
+    alone = case.accounts.assign(industry=["food", "steel", "paper"])
+    with pytest.raises(DataError, match="two competing customers"):
+        rz.rival_price_gap(case.replace(accounts=alone))
+
+
+def test_scenario_accounts_are_named_or_shown_by_id(case):
+    blank = case.accounts.assign(name=["", None, "Account C"])
+    assert rz._names(case.replace(accounts=blank), ["A", "B", "C"]) == ["A", "B", "Account C"]
+
+
+def test_compare_options_simulates_each_action_alone(sample):
+    acc = rz.loyal_loss_maker(sample)["account_id"].iloc[0]
+    actions = [rz.Action(acc, "channel"), rz.Action(acc, "exit")]
+    table = rz.compare_options(sample, actions)
+    for a, (_, row) in zip(actions, table.iterrows()):
+        sim = rz.simulate(sample, [a])
+        assert row["profit_effect"] == pytest.approx(sim.after_profit - sim.before_profit)
+    exit_row = table.set_index("action").loc["exit"]
+    assert exit_row["profit_effect"] == pytest.approx(rz.loyal_loss_maker(sample)["exit_effect"].iloc[0])

@@ -17,6 +17,7 @@ PAGES = (
     ("05_growth_share_of_wallet_jbp.ipynb", "5 · Growth and joint plans"),
     ("06_rationalization_and_control.ipynb", "6 · Rationalization and control"),
     ("07_account_plan.ipynb", "7 · The account plan"),
+    ("08_ethics_of_rationalization.ipynb", "8 · The ethics of rationalization"),
 )
 
 

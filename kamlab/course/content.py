@@ -32,7 +32,7 @@ METHODS = {
     "Role-play: higher price and better payment terms with a large customer":
         "Printed briefs (seller, buyer, observer, debrief) and the Unit 04 simulator",
     "Discussions on the ethics of rationalization and resource allocation":
-        "Ethics unit (ethics.html), the ethics handout, Unit 06 discussion",
+        "Unit 08 page (projected), ethics unit (ethics.html), the ethics handout, Unit 06 discussion",
 }
 
 #: The two-day agenda: (day, start, end, session, method, where, objectives).
@@ -62,7 +62,7 @@ AGENDA = [
      ["O7"]),
     (2, "15:30", "15:45", "Break", "", "", []),
     (2, "15:45", "16:30", "The ethics of rationalization and allocation", "structured discussion",
-     "Ethics unit", ["O8"]),
+     "Unit 08, ethics unit", ["O8"]),
     (2, "16:30", "17:00", "One account, one page: the plan", "individual, then pairs", "Unit 07", ["O6", "O5"]),
 ]
 
@@ -440,7 +440,8 @@ ETHICS = {
     "title": "The ethics of rationalization and resource allocation",
     "intro": "Profitability analysis tells you what an account earns; it does not tell you what you owe it. "
              "Each scenario is a real account of the case. Groups take one scenario each, ten minutes, then "
-             "report: the decision, who is affected, and how they would communicate it.",
+             "report: the decision, who is affected, and how they would communicate it. Project unit 08 of "
+             "the app: it shows the same accounts and their numbers, live with the data in its header.",
     "scenarios": [
         {"title": "A long-standing small customer",
          "situation": "{{ethics.loyal_name}} has bought from us for {{ethics.loyal_years}} years. It buys "

@@ -444,12 +444,14 @@ class EthicsFigures:
 
 
 def ethics_figures(ds: Dataset) -> EthicsFigures:
-    """The accounts of the ethics unit on `ds`:
+    """The accounts of the ethics unit on `ds`, by the rules of `kamlab.rationalization` (the app's unit 08
+    page shows the same accounts):
 
     - loyal: the longest-standing small account (segment "small", if the data has one) with a negative net
       margin, else the longest-standing small account;
     - distressed: the account that pays latest (mean days paid beyond the due date, weighted by amount;
-      unpaid invoices count as paid on the data's last date), with its unpaid amount;
+      unpaid invoices aged to the as-of date as everywhere, `kamlab.apa.settlement_dates`), with its
+      unpaid amount;
     - dependent: the account that gives us the largest share of its wallet (`kamlab.growth`);
     - courted: among the accounts with a wallet at or above the median, the one that gives us the smallest
       share (it depends on a competitor, and may use our quotes to discipline it);
@@ -463,42 +465,22 @@ def ethics_figures(ds: Dataset) -> EthicsFigures:
     >>> f.rival_a_pocket >= f.rival_b_pocket and f.loyal_years >= 0
     True
     """
-    econ = rationalization.account_economics(ds).set_index("account_id")
-    acc = ds.accounts.set_index("account_id")
-    small = acc[acc["segment"] == "small"] if (acc["segment"] == "small").any() else acc
-    since = small["customer_since"].sort_index().sort_values(kind="mergesort")
-    losing = [a for a in since.index if econ.loc[a, "net_margin"] < 0]
-    loyal = str(losing[0] if losing else since.index[0])
-    last = ds.order_lines["invoice_date"].max()
-    pays = ds.payments[ds.payments["amount"] > 0]
-    late = ((pays["paid_date"].fillna(last) - pays["due_date"]).dt.days.clip(lower=0) * pays["amount"])
-    days = (late.groupby(pays["account_id"]).sum() / pays.groupby("account_id")["amount"].sum()).sort_index()
-    distressed = str(days.idxmax())
-    unpaid = float(pays.loc[pays["paid_date"].isna() & (pays["account_id"] == distressed), "amount"].sum())
-    sow_table = growth.share_of_wallet(ds, by="account").set_index("account_id").sort_index()
-    sow = sow_table["share"]
-    dependent = str(sow.idxmax())
-    big = sow_table[sow_table["wallet"] >= sow_table["wallet"].median()]
-    courted = str(big["share"].idxmin())
-    pnl = apa.account_pnl(ds)
-    pocket = (pnl["pocket_revenue"] / pnl["list_revenue"].where(pnl["list_revenue"] > 0)).dropna()
-    best = (-1.0, "", "", "")
-    for industry, ids in acc.loc[pocket.index].groupby("industry").groups.items():
-        p = pocket.loc[sorted(ids)]
-        if len(p) >= 2 and p.max() - p.min() > best[0]:
-            best = (float(p.max() - p.min()), str(p.idxmax()), str(p.idxmin()), str(industry))
-    _, a, b, industry = best
+    loyal = rationalization.loyal_loss_maker(ds).iloc[0]
+    distressed = rationalization.distressed_customer(ds).iloc[0]
+    dependent, courted = (r for _, r in rationalization.dependent_buyers(ds).iterrows())
+    a, b = (r for _, r in rationalization.rival_price_gap(ds).iterrows())
     return EthicsFigures(
-        loyal=loyal, loyal_name=str(acc.loc[loyal, "name"]), loyal_years=int(last.year - acc.loc[loyal, "customer_since"].year),
-        loyal_revenue=float(econ.loc[loyal, "invoice_revenue"]), loyal_net_margin=float(econ.loc[loyal, "net_margin"]),
-        loyal_exit_effect=float(econ.loc[loyal, "exit_effect"]), distressed=distressed,
-        distressed_name=str(acc.loc[distressed, "name"]), distressed_days_late=float(days[distressed]),
-        distressed_unpaid=unpaid, dependent=dependent, dependent_name=str(acc.loc[dependent, "name"]),
-        dependent_share=float(sow[dependent]), dependent_net_margin=float(econ.loc[dependent, "net_margin"]),
-        courted=courted, courted_name=str(acc.loc[courted, "name"]), courted_share=float(sow[courted]),
-        courted_wallet=float(sow_table.loc[courted, "wallet"]),
-        rival_a=a, rival_a_name=str(acc.loc[a, "name"]), rival_b=b, rival_b_name=str(acc.loc[b, "name"]),
-        rival_a_pocket=float(pocket[a]), rival_b_pocket=float(pocket[b]), rivals_industry=industry)
+        loyal=loyal["account_id"], loyal_name=loyal["name"], loyal_years=int(loyal["years_as_customer"]),
+        loyal_revenue=float(loyal["invoice_revenue"]), loyal_net_margin=float(loyal["net_margin"]),
+        loyal_exit_effect=float(loyal["exit_effect"]), distressed=distressed["account_id"],
+        distressed_name=distressed["name"], distressed_days_late=float(distressed["days_beyond_terms"]),
+        distressed_unpaid=float(distressed["unpaid_value"]), dependent=dependent["account_id"],
+        dependent_name=dependent["name"], dependent_share=float(dependent["share"]),
+        dependent_net_margin=float(dependent["net_margin"]), courted=courted["account_id"],
+        courted_name=courted["name"], courted_share=float(courted["share"]), courted_wallet=float(courted["wallet"]),
+        rival_a=a["account_id"], rival_a_name=a["name"], rival_b=b["account_id"], rival_b_name=b["name"],
+        rival_a_pocket=float(a["pocket_revenue_of_list"]), rival_b_pocket=float(b["pocket_revenue_of_list"]),
+        rivals_industry=a["industry"])
 
 
 # ---------------------------------------------------------------------------------------------- registry

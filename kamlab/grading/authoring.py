@@ -15,6 +15,13 @@ read (a mark scheme for a written answer) sits between ``<!-- BEGIN MARK SCHEME 
 
 Answers are named variables the participant assigns; the grader reads them by name, so a moved or
 duplicated cell does not matter.
+
+A written question's mark scheme sits in the markdown cell tagged ``written:<name>`` (where the participant
+writes the answer) or in a markdown cell right after it, before the next code cell: the same block the grader
+reads the participant's answer from (`kamlab.grading.grade.written_answers`). The tag the answer already needs
+ties the scheme to its question, so there is no second name to keep in step, and a scheme cannot drift to
+another question when cells move. `read_spec` puts it in `Written.scheme` for ``written.html``; `public_spec`
+and the exercise never carry it.
 """
 from __future__ import annotations
 
@@ -24,13 +31,15 @@ from dataclasses import dataclass, field
 
 from kamlab.data import DataError
 
-__all__ = ["Answer", "Written", "Spec", "read_spec", "strip_solution", "strip_mark_scheme",
-           "public_spec", "self_check_source", "KINDS", "BEGIN_SOLUTION", "END_SOLUTION"]
+__all__ = ["Answer", "Written", "Spec", "read_spec", "strip_solution", "strip_mark_scheme", "mark_schemes",
+           "mark_scheme_problems", "public_spec", "self_check_source", "KINDS", "BEGIN_SOLUTION", "END_SOLUTION"]
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 _MARK_SCHEME = re.compile(r"\s*<!--\s*BEGIN MARK SCHEME\s*-->.*?<!--\s*END MARK SCHEME\s*-->\s*?(\n|$)",
                           re.DOTALL)
+_SCHEME_BODY = re.compile(r"<!--\s*BEGIN MARK SCHEME\s*-->(.*?)<!--\s*END MARK SCHEME\s*-->", re.DOTALL)
+_SCHEME_MARKER = re.compile(r"<!--\s*(BEGIN|END) MARK SCHEME\s*-->")
 WRITTEN_TAG = "written:"  # the markdown cell a participant writes a written answer in: written:<name>
 KINDS = ("number", "bool", "text", "sequence", "set", "mapping", "frame")
 PLACEHOLDER = "# your code here"
@@ -57,11 +66,16 @@ class Answer:
 
 @dataclass(frozen=True)
 class Written:
-    """A written answer scored by the instructor against the mark scheme (manual scores CSV)."""
+    """A written answer scored by the instructor against the mark scheme (manual scores CSV).
+
+    `scheme` is the mark scheme's text from the solution notebook (empty when the notebook has none, or
+    when the spec was read from an exercise, which never carries it).
+    """
 
     name: str
     points: float
     question: str = ""
+    scheme: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,14 +120,99 @@ def read_spec(nb) -> Spec:
         if not answer.name.isidentifier():
             raise DataError(f"answer name {answer.name!r} is not a Python variable name")
         answers.append(answer)
+    schemes = mark_schemes(nb.get("cells", []), [w["name"] for w in meta.get("written", [])])
     for w in meta.get("written", []):
-        written.append(Written(**w))
+        written.append(Written(**{**w, "scheme": schemes.get(w["name"], "")}))
     names = [a.name for a in answers] + [w.name for w in written]
     if len(set(names)) != len(names):
         raise DataError(f"{meta['assignment']}: answer names must be unique, got {names}")
     return Spec(assignment=meta["assignment"], title=meta.get("title", ""), answers=tuple(answers),
                 written=tuple(written), hidden_parameters=dict(meta.get("hidden_parameters", {})),
                 limits=dict(meta.get("limits", {})))
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _written_blocks(cells, names) -> dict[str, list[int]]:
+    """For each written name, the indices of its tagged markdown cell and the markdown cells after it up to
+    the next code cell (the block `grade.written_answers` reads the participant's answer from)."""
+    blocks: dict[str, list[int]] = {}
+    cells = list(cells)
+    for i, cell in enumerate(cells):
+        tags = cell.get("metadata", {}).get("tags", [])
+        for name in names:
+            if f"{WRITTEN_TAG}{name}" in tags and name not in blocks:
+                block = [i]
+                for j in range(i + 1, len(cells)):
+                    if cells[j].get("cell_type") != "markdown":
+                        break
+                    block.append(j)
+                blocks[name] = block
+    return blocks
+
+
+def mark_schemes(cells, names) -> dict[str, str]:
+    """The mark scheme of each written question `names`, from a solution's cells (see the module docstring).
+
+    A question with no scheme maps to ``""``; several scheme blocks in one question's cells are joined.
+
+    Examples
+    --------
+    >>> cells = [{"cell_type": "markdown", "metadata": {"tags": ["written:w1"]},
+    ...           "source": "Q5.\\n<!-- BEGIN MARK SCHEME -->\\n1 point: stranded costs\\n<!-- END MARK SCHEME -->"},
+    ...          {"cell_type": "code", "metadata": {}, "source": "x = 1"}]
+    >>> mark_schemes(cells, ["w1", "w2"])
+    {'w1': '1 point: stranded costs', 'w2': ''}
+    """
+    cells = list(cells)
+    blocks = _written_blocks(cells, names)
+    return {name: "\n\n".join(m.strip() for i in blocks.get(name, [])
+                               for m in _SCHEME_BODY.findall(_source(cells[i])) if m.strip())
+            for name in names}
+
+
+def mark_scheme_problems(nb) -> list[str]:
+    """What is wrong with the mark schemes of a solution notebook; empty when every written question has one.
+
+    A written question needs a markdown cell tagged ``written:<name>`` and a non-empty scheme in that cell or
+    the markdown cells right after it; a scheme elsewhere would never reach ``written.html``, and a marker
+    without its partner would leak into the exercise.
+
+    Examples
+    --------
+    >>> nb = {"metadata": {"kamlab": {"assignment": "ex00", "written": [{"name": "w1", "points": 2}]}},
+    ...       "cells": [{"cell_type": "markdown", "metadata": {"tags": ["written:w1"]}, "source": "Q5. Advise."}]}
+    >>> print(mark_scheme_problems(nb)[0][:43])
+    written question w1 has no mark scheme: put
+    """
+    spec = read_spec(nb)
+    cells = list(nb.get("cells", []))
+    names = [w.name for w in spec.written]
+    blocks = _written_blocks(cells, names)
+    problems = []
+    for w in spec.written:
+        if w.name not in blocks:
+            problems.append(f"written question {w.name} has no markdown cell tagged {WRITTEN_TAG}{w.name}: "
+                            "tag the cell the participant writes the answer in")
+        elif not w.scheme:
+            problems.append(f"written question {w.name} has no mark scheme: put <!-- BEGIN MARK SCHEME --> ... "
+                            f"<!-- END MARK SCHEME --> in the markdown cell tagged {WRITTEN_TAG}{w.name} "
+                            "(or a markdown cell right after it)")
+    in_blocks = {i for block in blocks.values() for i in block}
+    for i, cell in enumerate(cells):
+        text = _source(cell)
+        markers = _SCHEME_MARKER.findall(text)
+        if not markers:
+            continue
+        if markers != ["BEGIN", "END"] * (len(markers) // 2):
+            problems.append(f"cell {i}: unbalanced MARK SCHEME markers (each BEGIN needs its END in the same cell)")
+        elif cell.get("cell_type") != "markdown" or i not in in_blocks:
+            problems.append(f"cell {i} holds a mark scheme that belongs to no written question: move it into the "
+                            f"markdown cell tagged {WRITTEN_TAG}<name> of its question")
+    return problems
 
 
 def public_spec(spec: Spec) -> dict:
@@ -194,7 +293,11 @@ def strip_mark_scheme(markdown: str) -> str:
     >>> strip_mark_scheme("Write here.\\n<!-- BEGIN MARK SCHEME -->\\n2 points: stranded costs\\n<!-- END MARK SCHEME -->")
     'Write here.'
     """
-    return _MARK_SCHEME.sub("\n", markdown).rstrip()
+    out = _MARK_SCHEME.sub("\n", markdown).rstrip()
+    if _SCHEME_MARKER.search(out):
+        raise DataError(f"a MARK SCHEME marker without its partner (the scheme would leak into the exercise) in:\n"
+                        f"{markdown}")
+    return out
 
 
 def self_check_source(spec: Spec) -> str:

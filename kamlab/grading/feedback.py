@@ -19,7 +19,9 @@ __all__ = ["render_feedback", "write_feedback", "feedback_names", "write_summary
 
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:52em;margin:2em auto;color:#263238}"
         "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #cfd8dc;padding:.4em;"
-        "text-align:left}.full{color:#2e7d32}.zero{color:#c62828}.part{color:#ef6c00}")
+        "text-align:left}.full{color:#2e7d32}.zero{color:#c62828}.part{color:#ef6c00}"
+        ".scheme{background:#fff8e1;border-left:4px solid #ef6c00;padding:.2em 1em;margin:1em 0}"
+        ".scheme pre{white-space:pre-wrap;font-family:inherit}")
 
 
 def safe_filename(student_id: str) -> str:
@@ -188,11 +190,20 @@ def write_summary(out, students, spec, *, notes=()) -> dict:
     return {"summary_csv": csv_path, "summary_png": png, "summary_html": write_atomic(out / "summary.html", html)}
 
 
+def _scheme_html(w) -> str:
+    """The mark scheme of written question `w` (escaped), or a warning that the solution has none."""
+    if not w.scheme:
+        return ("<div class='scheme'><p class='zero'><b>No mark scheme</b> in the solution notebook for this "
+                "question: `kamlab validate` names what to add.</p></div>")
+    return f"<div class='scheme'><h3>Mark scheme</h3><pre>{escape(w.scheme)}</pre></div>"
+
+
 def write_written(path, students, spec) -> Path:
-    """written.html: each written question with every student's answer (escaped) and current score."""
+    """written.html: each written question, its mark scheme (from the solution), then every student's answer
+    (escaped) and current score. The page is the instructor's only: feedback pages never show a scheme."""
     sections = []
     for w in spec.written:
-        items = []
+        items = [_scheme_html(w), f"<h3>Answers ({len(students)})</h3>" if students else ""]
         for s in students:
             text = dict(s.written).get(w.name, "")
             q = next((q for q in s.questions if q.name == w.name), None)

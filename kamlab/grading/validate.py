@@ -4,7 +4,8 @@ For each assignment four runs go through the same sandbox as real submissions, i
 solution under the hidden parameters (expected answers), the solution again as a submission (full
 marks, so it is deterministic), the untouched exercise (zero, status ok, no cell errors), and the
 solution under the public parameters (every answer must differ from the hidden one, or a participant
-could hard-code it).
+could hard-code it). Before any run, every written question must have a mark scheme
+(`kamlab.grading.authoring.mark_scheme_problems`); an assignment without one fails at once, unrun.
 """
 from __future__ import annotations
 
@@ -72,10 +73,17 @@ def validate(solutions: str | Path | None = None, exercises: str | Path | None =
         sandbox = False
     solutions = Path(solutions) if solutions is not None else solutions_folder()
     exercises = Path(exercises) if exercises is not None else solutions.parent / "exercises"
-    items = []
+    items, unrun = [], {}
     for path in sorted(solutions.glob("ex*.ipynb")):
-        spec = authoring.read_spec(_read_notebook_meta(path))
+        nb = _read_notebook_meta(path)
+        spec = authoring.read_spec(nb)
         if assignments and spec.assignment not in assignments:
+            continue
+        problems = authoring.mark_scheme_problems(nb)
+        if problems:  # the written part is broken as authored: say so now, before minutes of runs
+            unrun[spec.assignment] = AssignmentCheck(
+                spec.assignment, 0, 0, round(sum(a.points for a in spec.answers), 2),
+                tuple(f"{path.name}: {p}" for p in problems) + ("its notebooks were not run: fix this first",))
             continue
         items.append((path, exercises / path.name, spec))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -96,7 +104,8 @@ def validate(solutions: str | Path | None = None, exercises: str | Path | None =
 
             it = tqdm(list(it), desc="validating", unit="assignment")
         report = [_check(sol, spec, runs) for (sol, _, spec), runs in it]
-    return ValidationReport(tuple(report))
+    report += unrun.values()
+    return ValidationReport(tuple(sorted(report, key=lambda c: c.assignment)))
 
 
 def _check(sol: Path, spec: authoring.Spec, runs: dict) -> AssignmentCheck:
