@@ -31,13 +31,19 @@ def _fmt(col: str, v) -> str:
     return f"{v:.2f}" if isinstance(v, float) else html.escape(str(v))
 
 
-def _table_html(scored: pd.DataFrame, columns: list[str], top_n: int) -> str:
+TABLE_ROWS = 100  # the ranking's scroll box shows the top of a long list (an export has thousands)
+
+
+def _table_html(scored: pd.DataFrame, columns: list[str], top_n: int, rows_shown: int = TABLE_ROWS) -> str:
     head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ["rank", "account", *columns])
     rows = []
-    for acc, r in scored.iterrows():
+    for acc, r in scored.head(max(rows_shown, top_n)).iterrows():
         style = ' style="background:#e8f5e9"' if r["rank"] <= top_n else ""
         cells = [str(r["rank"]), html.escape(str(acc))] + [_fmt(c, r[c]) for c in columns]
         rows.append(f"<tr{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    if len(scored) > len(rows):
+        rows.append(f'<tr><td colspan="{len(columns) + 2}"><i>and {len(scored) - len(rows):,} more accounts '
+                    "ranked below</i></td></tr>")
     return (f'<div style="max-height:420px;overflow-y:auto"><table class="kamlab-ranking">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
