@@ -336,8 +336,9 @@ def test_workbook_opens_with_pandas_and_has_three_sheets(small, tmp_path):
     header = [c.value for c in ws[1]]
     assert ws.freeze_panes == "C2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}" \
         f"{len(small.accounts) + 1}"
-    assert ws.cell(2, header.index(net) + 1).number_format == "#,##0.00"
-    assert ws.cell(2, header.index("Net margin %") + 1).number_format == "0.0%"
+    # the pages' formats (kamlab.format): whole money units with separators, percents with one decimal
+    assert ws.cell(2, header.index(net) + 1).number_format == "#,##0;-#,##0"
+    assert ws.cell(2, header.index("Net margin, % of revenue") + 1).number_format == "0.0%"
     with pytest.raises(DataError):
         export.write_apa_workbook(small, tmp_path / "x.xlsx", extra_sheets={"profit_leaks": book})
 
