@@ -222,8 +222,7 @@ class JBPPanel(W.VBox):
             fig.subplots_adjust(left=0.12, right=0.97, bottom=0.11, top=0.92)
             show_figure(fig)
             cols = ["name", "supplier_npv", "customer_npv", "supplier_payback", "customer_payback", "mutual"]
-            return W.HTML(fmt.report_table(v.table[cols], currency=cur,
-                                           counts=["supplier_payback", "customer_payback"]).to_html())
+            return W.HTML(fmt.report_table(v.table[cols], currency=cur).to_html())
 
         refresh(self.out, draw)
 
