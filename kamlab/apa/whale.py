@@ -22,7 +22,7 @@ def _profits(profits) -> pd.Series:
         raise DataError("profits contain missing values")
     total = s.sum()
     if total <= 0:
-        raise DataError(f"total profit is {total:,.2f}: a whale curve (profit as a share of the total) "
+        raise DataError(f"total profit is {fmt.money(total, decimals=2)}: a whale curve (profit as a share of the total) "
                         "needs a positive total profit")
     return s
 
