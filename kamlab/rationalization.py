@@ -530,7 +530,8 @@ def _rule_dso(inp, rule):
     days = (late * w).groupby(p["account_id"]).sum() / w.groupby(p["account_id"]).sum().where(lambda s: s > 0)
     cost = (late * w / 365 * coc).groupby(p["account_id"]).sum()
     bad = days > rule.threshold
-    return cost[bad], days[bad].map(lambda d: f"pays {d:.0f} days beyond terms on average (> {rule.threshold:g})")
+    return cost[bad], days[bad].map(lambda d: f"pays {fmt.number(d, digits=0)} days beyond terms on average "
+                                        f"(> {fmt.number(rule.threshold)})")
 
 
 def _rule_band(inp, rule):

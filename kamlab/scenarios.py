@@ -160,7 +160,8 @@ def rebates_up(ds: Dataset, *, increase: float = 0.5) -> Dataset:
         raise DataError(f"increase is a fraction (0.5 is +50%) and cannot be below -1, got {increase}")
     lines = ds.order_lines.copy()
     lines["off_invoice"] = lines["off_invoice"] * (1 + increase)
-    return _tag(ds.replace(order_lines=lines), "rebates up 50%", f"off-invoice rebates {increase:+.0%}")
+    return _tag(ds.replace(order_lines=lines), "rebates up 50%",
+                f"off-invoice rebates {fmt.percent(increase, digits=0, signed=True)}")
 
 
 def customers_pay_later(ds: Dataset, *, days: int = 30) -> Dataset:
@@ -209,7 +210,7 @@ def activity_rates_up(ds: Dataset, *, increase: float = 0.2) -> Dataset:
     rates = ds.activity_rates.copy()
     rates["rate"] = rates["rate"] * (1 + increase)
     return _tag(ds.replace(activity_rates=rates), "cost-to-serve rates up 20%",
-                f"activity rates {increase:+.0%}")
+                f"activity rates {fmt.percent(increase, digits=0, signed=True)}")
 
 
 def _baseline(ds: Dataset) -> Dataset:

@@ -74,8 +74,9 @@ class SBGFit:
 
     def _repr_html_(self) -> str:
         r = ", ".join(fmt.percent(x) for x in self.retention(np.arange(1, 6)))
-        return (f"<b>sBG retention fit</b>: alpha {self.alpha:.3f}, beta {self.beta:.3f}, "
-                f"log-likelihood {self.loglik:.1f} over {self.n_periods} periods<br>"
+        return (f"<b>sBG retention fit</b>: alpha {fmt.number(self.alpha, digits=3)}, beta "
+                f"{fmt.number(self.beta, digits=3)}, log-likelihood {fmt.number(self.loglik, digits=1)} "
+                f"over {self.n_periods} periods<br>"
                 f"retention in periods 1-5: {r} (it rises: the disloyal leave first)")
 
 

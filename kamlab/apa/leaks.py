@@ -178,7 +178,7 @@ def _leak_late(c: _LeakContext) -> list[dict]:
     late = late.assign(cost=late["amount"] * late["days"] / c.diy * c.coc)
     g = late.groupby("account_id").agg(cost=("cost", "sum"), days=("days", "mean"), n=("days", "size"))
     return [_finding(acc, "late payment", row["cost"],
-                     f"{int(row['n']):,} payments came on average {row['days']:.0f} days after the due date; "
+                     f"{int(row['n']):,} payments came on average {fmt.number(row['days'], digits=0)} days after the due date; "
                      f"carrying them costs {c.money(row['cost'])} at {fmt.percent(c.coc)} a year.")
             for acc, row in g.iterrows()]
 

@@ -62,7 +62,7 @@ def plot_sbg(fit, survivors=None, *, periods: int | None = None, ax: Axes | None
     periods = periods or fit.n_periods * 2
     t = np.arange(periods + 1)
     ax.plot(t, fit.survival(t), color=PALETTE["accent"],
-            label=f"sBG fit (alpha {fit.alpha:.2f}, beta {fit.beta:.2f})")
+            label=f"sBG fit (alpha {fmt.number(fit.alpha, digits=2)}, beta {fmt.number(fit.beta, digits=2)})")
     if survivors is not None:
         s = np.asarray(survivors, dtype=float)
         ax.plot(np.arange(len(s)), s / s[0], "o", color=PALETTE["neutral"], label="observed")

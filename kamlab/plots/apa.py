@@ -285,7 +285,7 @@ def plot_relationship_cashflow(metrics, *, ax: Axes | None = None, title: str | 
     ax.set_xticks(x, [str(i) for i in flows.index], rotation=0)
     money_axis(ax.yaxis)
     ax.set_ylabel(axis_label("cash flow", currency))
-    pb = "never" if not np.isfinite(metrics.payback) else f"{metrics.payback:.2f} periods"
+    pb = "never" if not np.isfinite(metrics.payback) else f"{fmt.number(metrics.payback, digits=1)} periods"
     ax.set_title(title or f"The relationship's cash flow: payback {pb}, NPV {fmt.money(metrics.npv, currency, compact=True)}")
     ax.legend(fontsize="small", loc="best", framealpha=0.9)
     ax.margins(y=0.12)
