@@ -292,7 +292,7 @@ _PERCENT = {"gross_margin_pct", "pocket_margin_pct", "net_margin_pct", "fraction
             "churn_risk", "share", "margin_pct", "last_margin_pct", "rate", "irr", "utilization",
             "price_realisation", "weight", "latest", "slope", "in PROFIT_AND_POTENTIAL"}
 #: Columns whose values are themselves column names (a criterion, a measure): shown through `label`.
-NAME_COLUMNS = {"criterion", "measure", "column", "feature", "metric"}
+NAME_COLUMNS = {"criterion", "measure", "column", "feature", "metric", "rule", "kind"}
 _MONEY = {"list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight", "terms_cost",
           "pocket_revenue", "cogs", "gross_margin", "pocket_margin", "cogs_variable", "cogs_fixed",
           "order_processing", "sales_visit", "travel",

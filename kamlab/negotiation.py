@@ -230,8 +230,8 @@ class EscalatorSchedule:
         head = (f"<p><b>{len(self.prices)}-year contract</b>: total {fmt.money(self.total, decimals=2)}, present "
                 f"value {fmt.money(self.present_value, decimals=2)} at {fmt.percent(self.discount_rate)}, level "
                 f"price {fmt.money(self.level_price, decimals=2)}</p>")
-        table = fmt.report_table(self.to_frame().rename_axis("year"), money=["price", "present_value"],
-                                 percents=["escalation"], counts=["year"])
+        frame = self.to_frame().rename_axis("year").rename(columns={"price": "unit_price"})   # not a PVM effect
+        table = fmt.report_table(frame, money=["unit_price", "present_value"], percents=["escalation"], counts=["year"])
         return head + table.to_html()
 
 

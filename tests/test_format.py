@@ -438,6 +438,7 @@ def test_gbp_reprs_tables_and_sentences(gbp):
     shown.append(sim._repr_html_())
     dash = rz.dashboard_metrics(gbp)
     shown.append(dash._repr_html_())
+    assert len(dash.violations) and not any(r in shown[-1] for r in dash.violations["rule"].unique())  # labels
     for html_ in shown:
         assert "GBP" in html_ and "EUR" not in html_
         assert not PRINTOUT.search(re.sub(r"<style>.*?</style>", "", html_, flags=re.S))
