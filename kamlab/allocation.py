@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.data import DataError, Dataset
 from kamlab.schema import SERVICE_TIERS
 
@@ -65,8 +66,8 @@ class Allocation:
 
     def _repr_html_(self) -> str:
         return (f"<b>{self.method}</b>: {', '.join(map(str, self.selected)) or 'nothing'} selected, value "
-                f"{self.total_value:,.0f}, using {self.used:,.0f} of {self.capacity:,.0f}"
-                + self.table.to_html())
+                f"{fmt.money(self.total_value)}, using {fmt.number(self.used)} of {fmt.number(self.capacity)}"
+                + fmt.report_table(self.table).to_html())
 
 
 def _knapsack_dp(value: np.ndarray, need: np.ndarray, capacity: int) -> np.ndarray:
@@ -236,8 +237,9 @@ class ServiceTiers:
         if "change" in self.table.columns:
             c = self.table["change"].value_counts()
             moves = f"<br>{c.get('up', 0)} accounts move up a tier, {c.get('down', 0)} move down."
-        return (f"<b>Tiered service costs {self.total_cost:,.0f} a year against {self.current_cost:,.0f} "
-                f"today: saving {self.saving:,.0f}</b>{moves}" + self.summary.to_html())
+        return (f"<b>Tiered service costs {fmt.money(self.total_cost)} a year against "
+                f"{fmt.money(self.current_cost)} today: saving {fmt.money(self.saving)}</b>{moves}"
+                + fmt.report_table(self.summary).to_html())
 
 
 def service_tiers(scores, *, thresholds: dict | None = None, quantiles: dict | None = None,
@@ -322,8 +324,10 @@ class CompensationComparison:
     totals: pd.Series
 
     def _repr_html_(self) -> str:
-        return (f"<b>Pay by plan</b> (rates {', '.join(f'{k}: {v:.2%}' for k, v in self.rates.items())})"
-                + self.totals.to_frame("total pay").to_html() + self.table.head(15).to_html())
+        rates = ", ".join(f"{k}: {fmt.percent(v, digits=2)}" for k, v in self.rates.items())
+        return (f"<b>Pay by plan</b> (rates {rates})"
+                + fmt.report_table(self.totals.to_frame("total_pay"), money=["total_pay"]).to_html()
+                + fmt.report_table(self.table, max_rows=15).to_html())
 
 
 def compensation_comparison(pnl: pd.DataFrame, plans: dict | None = None) -> CompensationComparison:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.data import DataError
 
 __all__ = ["board_path", "save", "entries", "clear", "consensus", "comparison", "BoardComparison", "NameTaken",
@@ -266,9 +267,9 @@ class BoardComparison:
             return "<p><i>No group has saved yet.</i></p>"
         return (f"<p><b>{len(self.groups)} groups</b>: {self.n_agree} accounts on every list, "
                 f"{self.n_disagree} on some lists only.</p>"
-                f"{self.lists.to_html(index=False, border=0)}"
-                f"<h4>Consensus (Borda count)</h4>{self.consensus.head(len(self.lists)).to_html(index=False, border=0)}"
-                f"<h4>Agreement</h4>{self.agreement.to_html(index=False, border=0)}")
+                f"{fmt.report_table(self.lists).to_html()}<h4>Consensus (Borda count)</h4>"
+                f"{fmt.report_table(self.consensus, max_rows=len(self.lists)).to_html()}"
+                f"<h4>Agreement</h4>{fmt.report_table(self.agreement).to_html()}")
 
 
 def _verdict(n: int, total: int) -> str:

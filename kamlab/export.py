@@ -16,6 +16,7 @@ from typing import Mapping
 import pandas as pd
 
 from kamlab import apa
+from kamlab import format as finance
 from kamlab.data import DataError, Dataset
 
 __all__ = ["APA_SHEETS", "SHEET_TITLES", "apa_sheets", "assumptions_sheet", "readable", "write_apa_workbook",
@@ -26,19 +27,6 @@ APA_SHEETS = ("account_pnl", "waterfall_by_account", "profit_leaks")
 ASSUMPTIONS_SHEET = "Assumptions and reconciliation"
 SHEET_TITLES = {"account_pnl": "Account P&L", "waterfall_by_account": "Waterfall by account",
                 "profit_leaks": "Profit leaks", "assumptions": ASSUMPTIONS_SHEET}
-
-# Readable labels of the workbook's columns (kept here until kamlab.format holds the one table).
-_LABELS = {"account_id": "Account", "name": "Account name", "segment": "Segment", "list_revenue": "List revenue",
-           "on_invoice_discount": "On-invoice discounts", "invoice_revenue": "Invoice revenue",
-           "off_invoice": "Off-invoice allowances", "freight": "Freight", "terms_cost": "Payment terms cost",
-           "pocket_revenue": "Pocket revenue", "cogs": "Cost of goods sold", "gross_margin": "Gross margin",
-           "gross_margin_pct": "Gross margin %", "cost_to_serve": "Cost to serve", "net_margin": "Net margin",
-           "net_margin_pct": "Net margin %", "revenue_rank": "Revenue rank", "profit_rank": "Profit rank",
-           "leak": "Profit leak", "amount": "Amount", "explanation": "Explanation"}
-
-_MONEY_FORMAT = "#,##0.00"
-_PCT_FORMAT = "0.0%"
-
 
 def apa_sheets(ds: Dataset, *, cost_of_capital: float = apa.DEFAULT_COST_OF_CAPITAL) -> dict[str, pd.DataFrame]:
     """The three APA tables, each with the account's name and segment beside its id.
@@ -62,25 +50,25 @@ def apa_sheets(ds: Dataset, *, cost_of_capital: float = apa.DEFAULT_COST_OF_CAPI
             "profit_leaks": with_names(apa.profit_leaks(ds, cost_of_capital=cost_of_capital))}
 
 
-def _is_pct(column: str) -> bool:
-    return column.endswith(("_pct", "_of_list", "_share")) or column in ("utilization",)
+def _kind(frame: pd.DataFrame, column) -> str:
+    """How a column is shown: `kamlab.format.column_kind`, the same rules as the pages' tables."""
+    return finance.column_kind(column, frame[column])
 
 
 def _is_money(frame: pd.DataFrame, column: str) -> bool:
-    return frame[column].dtype.kind == "f" and not _is_pct(str(column))
+    return _kind(frame, column) == "money"
 
 
 def readable(column: str, currency: str | None = None, *, money: bool = False) -> str:
-    """A column's header as a finance reader reads it, with the currency on money columns.
+    """A column's header as a finance reader reads it (`kamlab.format.label`, the one label table), with
+    the currency on money columns.
 
     Examples
     --------
     >>> readable("gross_margin", "GBP", money=True), readable("off_invoice_of_list"), readable("sales_visit")
-    ('Gross margin (GBP)', 'Off-invoice allowances, % of list', 'Sales visit')
+    ('Gross margin (GBP)', 'Off-invoice rebates, % of list', 'Sales visits')
     """
-    if column.endswith("_of_list"):
-        return f"{readable(column[:-8])}, % of list"
-    label = _LABELS.get(column) or column.replace("_", " ").strip().capitalize()
+    label = finance.label(column)
     return f"{label} ({currency})" if money and currency else label
 
 
@@ -106,11 +94,10 @@ def _format_sheet(ws, frame: pd.DataFrame, *, totals: bool = False, freeze: str 
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(last, 2)}"
     for j, col in enumerate(frame.columns, start=1):
         letter = get_column_letter(j)
-        kind = frame[col].dtype.kind
-        fmt = _PCT_FORMAT if _is_pct(str(col)) else (_MONEY_FORMAT if kind == "f" else None)
-        if fmt:
+        number_format = finance.EXCEL_FORMATS.get(_kind(frame, col))
+        if number_format:
             for cell in ws[letter][1:]:
-                cell.number_format = fmt
+                cell.number_format = number_format
         header = str(ws[f"{letter}1"].value)
         width = max([len(header)] + [min(len(str(v)), 60) for v in frame[col].head(200)])
         ws.column_dimensions[letter].width = min(max(10, width + 2), 70)
@@ -122,7 +109,7 @@ def _format_sheet(ws, frame: pd.DataFrame, *, totals: bool = False, freeze: str 
             cell = ws.cell(last + 1, j, row[col])
             cell.font, cell.border = Font(bold=True), top
             if row[col] is not None and j > 1:
-                cell.number_format = _PCT_FORMAT if _is_pct(str(col)) else _MONEY_FORMAT
+                cell.number_format = finance.EXCEL_FORMATS.get(_kind(frame, col), finance.EXCEL_FORMATS["number"])
 
 
 def write_sheets(sheets: Mapping[str, pd.DataFrame], path: str | Path, *, fmt: str = "xlsx") -> list[Path]:
@@ -184,7 +171,8 @@ def assumptions_sheet(ds: Dataset, sheets: Mapping[str, pd.DataFrame], *,
                  else "unit costs from the products table (standard costs as given)")
     rows.append(("Assumption", "cost of goods (unit cost)",
                  made["unit_cost_share"]["value"] if "unit_cost_share" in made
-                 else f"{len(costs)} products, {costs.min():,.2f} to {costs.max():,.2f} {cur}", cogs_note))
+                 else f"{len(costs):,} products, {finance.money(costs.min(), cur, decimals=2)} to "
+                      f"{finance.money(costs.max(), cur, decimals=2)}", cogs_note))
     terms = ds.accounts["payment_terms_days"]
     rows.append(("Assumption", "payment terms (days)",
                  f"{terms.iloc[0]:g}" if terms.nunique() == 1 else f"{terms.min():g} to {terms.max():g}",
@@ -203,7 +191,7 @@ def assumptions_sheet(ds: Dataset, sheets: Mapping[str, pd.DataFrame], *,
     rows += [("Reconciliation", f"order lines: sum of quantity x invoice price ({cur})", round(line_total, 2),
               f"{len(lines):,} order lines"),
              ("Reconciliation", f"account P&L: invoice revenue ({cur})", round(pnl_total, 2),
-              f"difference {round(pnl_total - line_total, 2) + 0.0:,.2f}")]
+              f"difference {finance.money(round(pnl_total - line_total, 2) + 0.0, cur, decimals=2)}")]
     rec = meta.get("reconciliation")
     if rec:
         rows.append(("Reconciliation", f"source file: sum of quantity x price ({cur})", rec["raw_total"],
@@ -256,7 +244,7 @@ def write_apa_workbook(ds: Dataset, path: str | Path, *, fmt: str = "xlsx",
         shown.to_excel(writer, sheet_name=ASSUMPTIONS_SHEET, index=False)
         ws = writer.sheets[ASSUMPTIONS_SHEET]
         _format_sheet(ws, notes.astype({"value": object}), freeze="A2")
-        for cell in ws["C"][1:]:
+        for cell in ws["C"][1:]:   # amounts, rates and fractions side by side: a plain number with separators
             if isinstance(cell.value, float):
-                cell.number_format = _MONEY_FORMAT
+                cell.number_format = finance.EXCEL_FORMATS["number"]
     return [path]

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["MISSING", "NOT_AVAILABLE", "PRESENTER_SCALE", "RATIO_LIMIT", "LABELS", "money", "percent", "points", "number",
-           "label", "column_kind", "report_table", "report_series", "key_figures", "ReportTable",
+           "label", "column_kind", "formatter", "report_table", "report_series", "key_figures", "ReportTable",
            "KeyFigures", "money_formatter", "percent_formatter", "figure_size", "EXCEL_FORMATS", "excel_format",
            "TOTAL_RATIOS", "FIGURE_SIZES"]
 
@@ -292,7 +292,7 @@ _PERCENT = {"gross_margin_pct", "pocket_margin_pct", "net_margin_pct", "fraction
             "churn_risk", "share", "margin_pct", "last_margin_pct", "rate", "irr", "utilization",
             "price_realisation", "weight", "latest", "slope", "in PROFIT_AND_POTENTIAL"}
 #: Columns whose values are themselves column names (a criterion, a measure): shown through `label`.
-NAME_COLUMNS = {"criterion", "measure", "column", "feature", "metric"}
+NAME_COLUMNS = {"criterion", "measure", "column", "feature", "metric", "rule", "kind"}
 _MONEY = {"list_revenue", "on_invoice_discount", "invoice_revenue", "off_invoice", "freight", "terms_cost",
           "pocket_revenue", "cogs", "gross_margin", "pocket_margin", "cogs_variable", "cogs_fixed",
           "order_processing", "sales_visit", "travel",
@@ -394,7 +394,16 @@ def label(name) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Tables
 
-def _formatter(kind: str, currency: str, compact: bool):
+def formatter(kind: str, currency: str = "", compact: bool = False):
+    """The function that shows one value of a column `kind` (`column_kind`): what `report_table` uses
+    for its cells, for a panel that lays out its own table (a highlighted ranking, say).
+
+    Examples
+    --------
+    >>> show = formatter(column_kind("net_margin"), "GBP", compact=True)
+    >>> show(1234567), formatter("percent")(0.1234), formatter("count")(4363.0), formatter("text")(None)
+    ('1.23M GBP', '12.3%', '4,363', '–')
+    """
     if kind == "money":
         return lambda v: money(v, currency, compact=compact)
     if kind == "percent":
@@ -428,7 +437,7 @@ def _scalar_kind(name, v) -> str:
 
 def _cells(values: pd.Series, kind: str, currency: str, compact: bool) -> list[str]:
     """One column's display strings, HTML-escaped (numbers as floats: ten times faster than per cell)."""
-    fmt = _formatter(kind, html.escape(currency), compact)
+    fmt = formatter(kind, html.escape(currency), compact)
     if kind in _NUMERIC:
         return [fmt(v) for v in pd.to_numeric(values, errors="coerce").to_numpy(dtype=float).tolist()]
     return [html.escape(fmt(v)) for v in values.tolist()]
@@ -500,7 +509,7 @@ class ReportTable:
         """The pandas Styler behind the HTML (also writes Excel: ``.styler().to_excel(path)``)."""
         heads = self.headers()
         show = self.data.rename(columns=heads)
-        fmts = {heads[c]: _formatter(k, self.currency, self.compact) for c, k in self.kinds.items()}
+        fmts = {heads[c]: formatter(k, self.currency, self.compact) for c, k in self.kinds.items()}
         num = [heads[c] for c, k in self.kinds.items() if k in (*_NUMERIC, "shown")]
         from pandas.io.formats.style import Styler
 
@@ -676,7 +685,7 @@ def report_series(s: pd.Series | Mapping, *, currency: str | None = None, title:
     values = []
     for k, v in s.items():
         kind = kinds.get(k) or _scalar_kind(k, v)
-        values.append(str(v) if kind == "text" else _formatter(kind, cur, False)(v))
+        values.append(str(v) if kind == "text" else formatter(kind, cur, False)(v))
     frame = pd.DataFrame({"item": [label(k) if isinstance(k, str) else str(k) for k in s.index], "value": values})
     return ReportTable(data=frame, kinds={"item": "text", "value": "shown"}, currency=cur, title=title,
                        uid=f"kamlab{_RUN}t{next(_counter)}", header=False)
@@ -727,7 +736,7 @@ def key_figures(figures: Mapping[str, object], *, currency: str | None = None, t
         if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], str):
             v, kind = v
         kind = kind or _scalar_kind(key, v[0] if isinstance(v, tuple) else v)
-        fmt = _formatter(kind, cur, compact) if kind != "text" else str
+        fmt = formatter(kind, cur, compact) if kind != "text" else str
         if isinstance(v, tuple):
             text = " to ".join(fmt(x) for x in v)
         else:

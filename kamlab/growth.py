@@ -5,12 +5,12 @@ Pure: pandas and numpy only. Fractions, not percents; money in the data set's cu
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.data import DataError, Dataset
 from kamlab.shared_results import shared
 
@@ -198,10 +198,10 @@ class PriceVolumeMix:
     measure: str = "revenue"
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{k}</td><td style='text-align:right'>{v:,.0f}</td></tr>"
-                       for k, v in (("price", self.price), ("volume", self.volume), ("mix", self.mix),
-                                    (f"total change in {self.measure}", self.total)))
-        return f"<table><caption>Price-volume-mix of {html.escape(self.measure)}</caption>{rows}</table>"
+        effects = {"price": self.price, "volume": self.volume, "mix": self.mix,
+                   f"total change in {self.measure}": self.total}
+        return fmt.report_series(effects, title=f"Price-volume-mix of {self.measure}",
+                                 kinds=dict.fromkeys(effects, "money")).to_html()
 
 
 def price_volume_mix(p0, q0, p1, q1, *, items=None) -> PriceVolumeMix:
@@ -341,9 +341,10 @@ class JBPValue:
         verdict = ("both parties win" if self.both_win else
                    "one side loses: rework or drop initiatives until both win")
         cols = ["name", "supplier_npv", "customer_npv", "supplier_payback", "customer_payback", "mutual"]
-        return (f"<div><b>Joint business plan over {self.years} years at {self.discount_rate:.0%}:</b> "
-                f"supplier {self.supplier_npv:,.0f}, customer {self.customer_npv:,.0f}: {verdict}</div>"
-                + self.table[cols].to_html(index=False, float_format=lambda v: f"{v:,.1f}"))
+        return (f"<div><b>Joint business plan over {self.years} years at "
+                f"{fmt.percent(self.discount_rate, digits=0)}:</b> supplier {fmt.money(self.supplier_npv)}, "
+                f"customer {fmt.money(self.customer_npv)}: {verdict}</div>"
+                + fmt.report_table(self.table[cols]).to_html())
 
 
 def jbp_value(initiatives, *, years: int = 3, discount_rate: float = 0.10) -> JBPValue:

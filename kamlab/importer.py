@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from kamlab import data, readers
+from kamlab import format as fmt
 
 REQUIRED = ("account_id", "order_id", "invoice_date", "product_id", "quantity", "invoice_price")
 OPTIONAL = ("list_price", "discount_rate", "off_invoice", "freight_cost", "order_freight", "unit_cost",
@@ -130,16 +131,19 @@ class Reconciliation:
         return round(self.parts_total - self.raw_total, 2)
 
     def __str__(self) -> str:
-        rows = [f"  {p:<22} {d:<38} {n:>9,} {a:>16,.2f}" for p, d, n, a in self.table.itertuples(index=False)]
+        cents = lambda v: fmt.money(v, decimals=2)  # noqa: E731 - a reconciliation adds up to the cent
+        rows = [f"  {p:<22} {d:<38} {fmt.number(n):>9} {cents(a):>16}"
+                for p, d, n, a in self.table.itertuples(index=False)]
         return "\n".join(["Reconciliation (sum of quantity x price):", *rows,
-                          f"  {'parts':<61} {self.parts_total:>26,.2f}",
-                          f"  {'raw file':<61} {self.raw_total:>26,.2f}",
-                          f"  {'difference':<61} {self.difference:>26,.2f}"])
+                          f"  {'parts':<61} {cents(self.parts_total):>26}",
+                          f"  {'raw file':<61} {cents(self.raw_total):>26}",
+                          f"  {'difference':<61} {cents(self.difference):>26}"])
 
     def _repr_html_(self) -> str:
-        body = self.table.to_html(index=False, float_format=lambda x: f"{x:,.2f}")
-        return (f"<b>Reconciliation</b>{body}<p>parts {self.parts_total:,.2f} = raw file "
-                f"{self.raw_total:,.2f} (difference {self.difference:,.2f})</p>")
+        cents = lambda v: fmt.money(v, decimals=2)  # noqa: E731
+        body = fmt.report_table(self.table, money=["amount"], counts=["lines"]).to_html()
+        return (f"<b>Reconciliation</b>{body}<p>parts {cents(self.parts_total)} = raw file "
+                f"{cents(self.raw_total)} (difference {cents(self.difference)})</p>")
 
 
 @dataclass(frozen=True)
@@ -526,8 +530,8 @@ def _drop_total_rows(df: pd.DataFrame, mapping: dict, label: str, notes: list[st
     shown = df.loc[total]
     for _, row in shown.head(3).iterrows():
         others = df.loc[~total, "quantity"].sum()
-        notes.append(f"{label}: line {int(row['line'])} is a total row (quantity {row['quantity']:,.2f}; the other "
-                     f"lines add up to {others:,.2f}): kept out of the lines and of the raw total.")
+        notes.append(f"{label}: line {int(row['line'])} is a total row (quantity {fmt.number(row['quantity'])}; the "
+                     f"other lines add up to {fmt.number(others)}): kept out of the lines and of the raw total.")
     return df.loc[~total]
 
 

@@ -15,6 +15,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.data import DataError, Dataset
 
 _STANDARD_NORMAL = NormalDist()  # the stdlib's: scipy.stats would add half a second to every page's start
@@ -226,9 +227,12 @@ class EscalatorSchedule:
         return df
 
     def _repr_html_(self) -> str:
-        head = (f"<p><b>{len(self.prices)}-year contract</b>: total {self.total:,.2f}, present value "
-                f"{self.present_value:,.2f} at {self.discount_rate:.1%}, level price {self.level_price:,.2f}</p>")
-        return head + self.to_frame().to_html(float_format=lambda v: f"{v:,.4f}")
+        head = (f"<p><b>{len(self.prices)}-year contract</b>: total {fmt.money(self.total, decimals=2)}, present "
+                f"value {fmt.money(self.present_value, decimals=2)} at {fmt.percent(self.discount_rate)}, level "
+                f"price {fmt.money(self.level_price, decimals=2)}</p>")
+        frame = self.to_frame().rename_axis("year").rename(columns={"price": "unit_price"})   # not a PVM effect
+        table = fmt.report_table(frame, money=["unit_price", "present_value"], percents=["escalation"], counts=["year"])
+        return head + table.to_html()
 
 
 def escalator_schedule(first_price, years, *, escalator=0.0, index=None, floor=None, cap=None,
@@ -321,9 +325,9 @@ class SLACost:
         return self.total
 
     def _repr_html_(self) -> str:
-        return (f"<p><b>SLA cost per year: {self.total:,.2f}</b> = expected penalties "
-                f"{self.expected_penalty:,.2f} (P(breach) {self.breach_probability:.1%} in each of "
-                f"{self.periods_per_year} periods) + capacity {self.capacity_cost:,.2f}</p>")
+        return (f"<p><b>SLA cost per year: {fmt.money(self.total)}</b> = expected penalties "
+                f"{fmt.money(self.expected_penalty)} (P(breach) {fmt.percent(self.breach_probability)} in each of "
+                f"{self.periods_per_year} periods) + capacity {fmt.money(self.capacity_cost)}</p>")
 
 
 def sla_cost(penalty, breach_probability, *, capacity_cost=0.0, periods_per_year=12) -> SLACost:
@@ -524,11 +528,11 @@ class DealEffect:
 
     def _repr_html_(self) -> str:
         cols = ["kind", "side", "change", "status", "margin_effect", "margin_after"]
-        body = self.table[cols].to_html(index=False, border=0, classes="kamlab-ledger",
-                                        float_format=lambda v: f"{v:,.2f}")
-        return (f"<p><b>Net margin effect {self.net_effect:+,.0f} per year</b> (walk-away "
-                f"{self.base_margin:,.0f} -> deal {self.deal_margin:,.0f}); given away "
-                f"{self.given_away:+,.0f}, traded gives {self.traded:+,.0f}, gets {self.gets:+,.0f}</p>"
+        body = fmt.report_table(self.table[cols], money=["margin_effect", "margin_after"]).to_html()
+        signed = lambda v: fmt.money(v, signed=True)  # noqa: E731
+        return (f"<p><b>Net margin effect {signed(self.net_effect)} per year</b> (walk-away "
+                f"{fmt.money(self.base_margin)} -> deal {fmt.money(self.deal_margin)}); given away "
+                f"{signed(self.given_away)}, traded gives {signed(self.traded)}, gets {signed(self.gets)}</p>"
                 + body)
 
 

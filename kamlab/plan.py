@@ -18,7 +18,7 @@ import pandas as pd
 from kamlab import growth, rationalization
 from kamlab.apa import DEFAULT_COST_OF_CAPITAL
 from kamlab.data import DataError, Dataset
-from kamlab.format import label, percent
+from kamlab.format import label, money, percent, points, report_table
 from kamlab.schema import LIFECYCLE_STAGES
 from kamlab.shared_results import shared
 
@@ -39,27 +39,10 @@ border-radius:10px;background:#e3f2fd;margin-right:6px}.kamlab-plan .risk{color:
 """
 
 
-def _money(v: float) -> str:
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:,.0f}"
-
-
-def _table(df: pd.DataFrame, money=(), pct=(), limit: int = 8) -> str:
+def _table(df: pd.DataFrame, currency: str, money=(), pct=(), limit: int = 8) -> str:
     if df is None or df.empty:
         return "<p><i>none</i></p>"
-    d = df.head(limit)
-    head = "".join(f"<th>{html.escape(label(c))}</th>" for c in d.columns)
-    rows = []
-    for r in d.itertuples(index=False):
-        cells = []
-        for c, v in zip(d.columns, r):
-            if c in money:
-                cells.append(f"<td class='n'>{_money(float(v))}</td>")
-            elif c in pct:
-                cells.append(f"<td class='n'>{percent(float(v))}</td>")
-            else:
-                cells.append(f"<td>{html.escape(str(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return report_table(df, currency=currency, money=money, percents=pct, max_rows=limit).to_html()
 
 
 @dataclass(frozen=True)
@@ -105,7 +88,8 @@ class AccountPlan:
                  for r in self.growth.itertuples()]
         rows += [("growth", "share_of_wallet", self.share_of_wallet)]
         rows += [("lever", r.lever, float(r.value_per_year)) for r in self.levers.itertuples()]
-        rows += [("JBP", f"{r.name}: supplier / customer NPV", f"{r.supplier_npv:,.0f} / {r.customer_npv:,.0f}")
+        npv = lambda v: money(v, self.currency)  # noqa: E731
+        rows += [("JBP", f"{r.name}: supplier / customer NPV", f"{npv(r.supplier_npv)} / {npv(r.customer_npv)}")
                  for r in self.jbp.table.itertuples()]
         rows += [("risk", f"risk {i}", s) for i, s in enumerate(self.risks, 1)]
         out = pd.DataFrame(rows, columns=["section", "item", "value"])
@@ -129,7 +113,7 @@ class AccountPlan:
         (e.g. an <img> with a base64 PNG) shown in that section."""
         charts = charts or {}
         a, p, cur = self.account, self.pnl, self.currency
-        pnl_rows = "".join(f"<tr><td>{html.escape(label(k))}</td><td class='n'>{_money(float(p[k]))}</td></tr>"
+        pnl_rows = "".join(f"<tr><td>{html.escape(label(k))}</td><td class='n'>{money(p[k], cur)}</td></tr>"
                            for k in _PNL_ROWS if k in p)
         tags = "".join(f"<span class='tag'>{html.escape(str(k).replace('_', ' '))}: {html.escape(str(v))}</span>"
                        for k, v in {**self.position, **self.tier}.items())
@@ -148,15 +132,15 @@ terms {a.get('payment_terms_days', '')} days · amounts in {html.escape(cur)}</d
 <div><h2>Position, tier and life cycle</h2>{tags}
 <p>Life-cycle stage {life['stage']}: <b>{html.escape(life['stage_name'])}</b>; relationship
 <b>{html.escape(life['relationship_stage'])}</b>.</p>{sec('position')}</div>
-<div><h2>Profit leaks</h2>{_table(self.leaks[['leak', 'amount']], money=('amount',))}</div>
+<div><h2>Profit leaks</h2>{_table(self.leaks[['leak', 'amount']], cur, money=('amount',))}</div>
 <div><h2>Growth opportunities</h2><p>Share of wallet {percent(self.share_of_wallet)}.</p>
-{_table(self.growth[['product_line', 'sales', 'wallet', 'margin_pct', 'weighted_headroom']],
+{_table(self.growth[['product_line', 'sales', 'wallet', 'margin_pct', 'weighted_headroom']], cur,
         money=('sales', 'wallet', 'weighted_headroom'), pct=('margin_pct',))}{sec('growth')}</div>
-<div><h2>Negotiation levers</h2>{_table(self.levers, money=('value_per_year',))}</div>
+<div><h2>Negotiation levers</h2>{_table(self.levers, cur, money=('value_per_year',))}</div>
 <div><h2>Joint business plan</h2>
 <p>{'Both parties win' if self.jbp.both_win else 'Not yet mutual: rework before proposing'}:
-us {_money(self.jbp.supplier_npv)}, customer {_money(self.jbp.customer_npv)} over {self.jbp.years} years.</p>
-{_table(self.jbp.table[['name', 'supplier_npv', 'customer_npv', 'supplier_payback', 'mutual']],
+us {money(self.jbp.supplier_npv, cur)}, customer {money(self.jbp.customer_npv, cur)} over {self.jbp.years} years.</p>
+{_table(self.jbp.table[['name', 'supplier_npv', 'customer_npv', 'supplier_payback', 'mutual']], cur,
         money=('supplier_npv', 'customer_npv'))}{sec('jbp')}</div>
 <div><h2>Risks</h2><ul>{risks}</ul></div>
 </div></div>"""
@@ -245,7 +229,8 @@ def _levers(ds: Dataset, pnl: pd.Series, eco: pd.Series, account: dict, leaks: p
         rows.append(("refuse a 5% price cut", inv * 0.05, needs))
     terms_days = 15
     rows.append((f"payment terms -{terms_days} days", float(negotiation.terms_cost(inv, terms_days, cost_of_capital)),
-                 f"carrying cost of {terms_days} days on {inv:,.0f} a year at {percent(cost_of_capital, digits=0)}"))
+                 f"carrying cost of {terms_days} days on {money(inv, ds.currency)} a year at "
+                 f"{percent(cost_of_capital, digits=0)}"))
     # overlapping leaks (one price gap measured three ways) count once: the `additive` column
     counted = leaks[leaks["additive"] > 0] if len(leaks) else leaks
     for r in counted.sort_values("additive", ascending=False).head(3).itertuples():
@@ -263,11 +248,11 @@ def _risks(ds: Dataset, account: dict, pnl: pd.Series, share_rev: float, trend: 
     if account.get("churn_risk", 0) >= 0.2:
         out.append(f"churn risk {percent(account['churn_risk'], digits=0)} within a year")
     if float(pnl["net_margin"]) < 0:
-        out.append(f"loses money after cost-to-serve ({float(pnl['net_margin']):,.0f})")
+        out.append(f"loses money after cost-to-serve ({money(pnl['net_margin'], ds.currency)})")
     if is_candidate:
         out.append("below the margin floor in the latest periods: a rationalization candidate")
     if trend is not None and trend.get("direction") == "falling":
-        out.append(f"net margin falling {abs(trend['slope']) * 100:.1f} points a period")
+        out.append(f"net margin falling {points(abs(trend['slope'])).lstrip('+')} a period")
     if share_rev >= 0.10:
         out.append(f"concentration: {percent(share_rev, digits=0)} of company revenue depends on this account")
     late = leaks[leaks["leak"].str.contains("late", case=False)] if len(leaks) else leaks

@@ -26,6 +26,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.data import DataError
 
 __all__ = ["EconomicValue", "economic_value", "life_cycle_value", "price_cut_breakeven", "value_gap"]
@@ -68,11 +69,13 @@ class EconomicValue:
         return pd.DataFrame(rows, columns=["step", "kind", "amount"])
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><td>{html.escape(str(s))}</td><td style='text-align:right'>{a:,.2f}</td></tr>"
-                       for s, _, a in self.table().itertuples(index=False))
-        return (f"<div><b>Economic value to the customer: {self.value:,.2f}</b> (reference "
-                f"{self.reference_value:,.2f}, differentiation {self.differentiation_value:+,.2f})</div>"
-                f"<table><tbody>{body}</tbody></table>")
+        cents = lambda v, **kw: fmt.money(v, decimals=2, **kw)  # noqa: E731 - a value per unit, to the cent
+        steps = self.table()
+        body = "".join(f"<tr><td>{html.escape(str(s))}</td><td style='text-align:right'>{cents(a)}</td></tr>"
+                       for s, a in zip(steps["step"], steps["amount"]))
+        return (f"<div><b>Economic value to the customer: {cents(self.value)}</b> (reference "
+                f"{cents(self.reference_value)}, differentiation {cents(self.differentiation_value, signed=True)})"
+                f"</div><table><tbody>{body}</tbody></table>")
 
 
 def _drivers(drivers, label: str) -> pd.Series:

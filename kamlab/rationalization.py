@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.apa import DEFAULT_COST_OF_CAPITAL, as_of_date, settlement_dates
 from kamlab.data import DataError, Dataset
 from kamlab.shared_results import shared
@@ -23,9 +24,6 @@ __all__ = [
     "loyal_loss_maker", "late_payment", "distressed_customer", "dependent_buyers", "rival_price_gap",
     "compare_options",
 ]
-
-_MONEY = lambda v: f"{v:,.0f}"  # noqa: E731
-
 
 # --------------------------------------------------------------------------------------------------
 # the exit arithmetic
@@ -41,17 +39,19 @@ class ExitImpact:
     profit_change: float
     stranded_cost: float
     naive_profit_change: float
+    currency: str = ""
 
     def _repr_html_(self) -> str:
         verdict = "raises" if self.profit_change > 0 else "lowers"
-        return (f"<div>Fully allocated profit {_MONEY(self.allocated_profit)}; the naive view expects exit to "
-                f"change profit by {_MONEY(self.naive_profit_change)}. In truth exit <b>{verdict}</b> company "
-                f"profit by {_MONEY(abs(self.profit_change))}, because {_MONEY(self.stranded_cost)} of fixed "
+        m = lambda v, **kw: fmt.money(v, self.currency, **kw)  # noqa: E731
+        return (f"<div>Fully allocated profit {m(self.allocated_profit)}; the naive view expects exit to "
+                f"change profit by {m(self.naive_profit_change, signed=True)}. In truth exit <b>{verdict}</b> "
+                f"company profit by {m(abs(self.profit_change))}, because {m(self.stranded_cost)} of fixed "
                 "cost stays behind (stranded).</div>")
 
 
 def exit_impact(revenue: float, variable_cost: float, cost_to_serve: float, allocated_fixed: float, *,
-                avoidable_fixed: float = 0.0) -> ExitImpact:
+                avoidable_fixed: float = 0.0, currency: str = "") -> ExitImpact:
     """The change in company profit if an account goes, against its fully allocated profit.
 
     allocated_profit = revenue - variable_cost - cost_to_serve - allocated_fixed;
@@ -74,7 +74,8 @@ def exit_impact(revenue: float, variable_cost: float, cost_to_serve: float, allo
     contribution = float(revenue - variable_cost - cost_to_serve)
     allocated = contribution - allocated_fixed
     return ExitImpact(allocated_profit=float(allocated), profit_change=float(-contribution + avoidable_fixed),
-                      stranded_cost=float(allocated_fixed - avoidable_fixed), naive_profit_change=float(-allocated))
+                      stranded_cost=float(allocated_fixed - avoidable_fixed), naive_profit_change=float(-allocated),
+                      currency=currency)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -255,11 +256,13 @@ class Action:
 
     def describe(self) -> str:
         if self.kind == "reprice":
-            return f"reprice {self.price_change:+.0%}, volume {self.volume_change:+.0%}"
+            return (f"reprice {fmt.percent(self.price_change, digits=0, signed=True)}, "
+                    f"volume {fmt.percent(self.volume_change, digits=0, signed=True)}")
         if self.kind == "cut_cost":
-            return f"{self.lever.replace('_', ' ')} (-{self.reduction:.0%})"
+            return f"{self.lever.replace('_', ' ')} (-{fmt.percent(self.reduction, digits=0)})"
         if self.kind == "channel":
-            return f"move to cheaper channel (cost -{self.reduction:.0%}, channel keeps {self.channel_discount:.0%})"
+            return (f"move to cheaper channel (cost -{fmt.percent(self.reduction, digits=0)}, "
+                    f"channel keeps {fmt.percent(self.channel_discount, digits=0)})")
         return "exit"
 
 
@@ -342,12 +345,14 @@ class Simulation:
             change=lambda d: d["after"] - d["before"])
 
     def _repr_html_(self) -> str:
-        head = (f"<div><b>Portfolio profit</b>: before {_MONEY(self.before_profit)} {self.currency}, "
-                f"after {_MONEY(self.after_profit)} (true view), "
-                f"naive fully allocated view expects {_MONEY(self.naive_after_profit)}. "
-                f"Stranded fixed cost re-spread over the remaining accounts: {_MONEY(self.stranded_cost)}.</div>")
-        eff = self.effects.to_html(index=False, float_format=_MONEY)
-        return head + eff + self.summary().to_html(float_format=_MONEY)
+        m = lambda v: fmt.money(v, self.currency)  # noqa: E731
+        head = (f"<div><b>Portfolio profit</b>: before {m(self.before_profit)}, "
+                f"after {m(self.after_profit)} (true view), "
+                f"naive fully allocated view expects {m(self.naive_after_profit)}. "
+                f"Stranded fixed cost re-spread over the remaining accounts: {m(self.stranded_cost)}.</div>")
+        summary = self.summary().rename_axis("line")
+        return (head + fmt.report_table(self.effects, currency=self.currency).to_html()
+                + fmt.report_table(summary, currency=self.currency, money=summary.columns).to_html())
 
 
 def _check_actions(ds: Dataset, actions) -> list[Action]:
@@ -507,7 +512,7 @@ def _rule_margin_floor(inp, rule):
     pct = f["net_margin"] / f["invoice_revenue"].where(f["invoice_revenue"] > 0)
     bad = pct < rule.threshold
     amount = (rule.threshold - pct[bad]) * f.loc[bad, "invoice_revenue"]
-    return amount, pct[bad].map(lambda v: f"net margin {v:.1%} < floor {rule.threshold:.1%}")
+    return amount, pct[bad].map(lambda v: f"net margin {fmt.percent(v)} < floor {fmt.percent(rule.threshold)}")
 
 
 def _rule_discount(inp, rule):
@@ -516,7 +521,7 @@ def _rule_discount(inp, rule):
     excess = (lines["discount"] - rule.threshold) * lines["list_value"]
     g = excess.groupby(lines["account_id"]).sum()
     n = lines.groupby("account_id").size()
-    return g, n.map(lambda k: f"{k} lines discounted beyond {rule.threshold:.0%}")
+    return g, n.map(lambda k: f"{k:,} lines discounted beyond {fmt.percent(rule.threshold, digits=0)}")
 
 
 def _rule_dso(inp, rule):
@@ -528,7 +533,8 @@ def _rule_dso(inp, rule):
     days = (late * w).groupby(p["account_id"]).sum() / w.groupby(p["account_id"]).sum().where(lambda s: s > 0)
     cost = (late * w / 365 * coc).groupby(p["account_id"]).sum()
     bad = days > rule.threshold
-    return cost[bad], days[bad].map(lambda d: f"pays {d:.0f} days beyond terms on average (> {rule.threshold:g})")
+    return cost[bad], days[bad].map(lambda d: f"pays {fmt.number(d, digits=0)} days beyond terms on average "
+                                        f"(> {fmt.number(rule.threshold)})")
 
 
 def _rule_band(inp, rule):
@@ -537,7 +543,7 @@ def _rule_band(inp, rule):
     low = lines[lines["pocket_frac"] < floor - 1e-12]
     gap = (floor[low.index] - low["pocket_frac"]) * low["list_value"]
     n = low.groupby("account_id").size()
-    why = n.map(lambda k: f"{k} lines below the P{rule.threshold * 100:.0f} pocket price")
+    why = n.map(lambda k: f"{k:,} lines below the P{rule.threshold * 100:.0f} pocket price")
     return gap.groupby(low["account_id"]).sum(), why
 
 
@@ -551,7 +557,7 @@ def _rule_decline(inp, rule):
         drop = pct[-rule.periods - 1] - pct[-1]
         if drop > rule.threshold:
             out[acc] = drop * float(g["invoice_revenue"].iloc[-1])
-            why[acc] = f"net margin fell {drop * 100:.1f} points over {rule.periods} periods"
+            why[acc] = f"net margin fell {fmt.points(drop).lstrip('+')} over {rule.periods} periods"
     return pd.Series(out, dtype=float), pd.Series(why, dtype=object)
 
 
@@ -646,6 +652,7 @@ class Dashboard:
     violations: pd.DataFrame
     period: str = "Q"
     inputs: AuditInputs | None = dataclasses.field(default=None, repr=False, compare=False)
+    currency: str = ""
 
     def with_rules(self, rules) -> "Dashboard":
         """The same dashboard with the violations of other thresholds (the margins do not depend on them)."""
@@ -656,7 +663,7 @@ class Dashboard:
         head = (f"<div><b>Control dashboard</b> ({len(self.margins)} accounts, {self.margins.shape[1]} periods): "
                 f"{falling} accounts with falling margin, {len(self.violations)} rule violations "
                 f"({self.violations['account_id'].nunique() if len(self.violations) else 0} accounts).</div>")
-        return head + self.violations.head(15).to_html(index=False, float_format=_MONEY)
+        return head + fmt.report_table(self.violations, currency=self.currency, max_rows=15).to_html()
 
 
 def dashboard_metrics(ds: Dataset, *, period: str = "Q", rules=DEFAULT_RULES, flat: float = 0.005,
@@ -681,7 +688,8 @@ def dashboard_metrics(ds: Dataset, *, period: str = "Q", rules=DEFAULT_RULES, fl
                          index=margins.index)
     trend["direction"] = np.select([trend["slope"] < -flat, trend["slope"] > flat], ["falling", "rising"], "flat")
     inputs = AuditInputs.of(ds, period=period, cost_of_capital=cost_of_capital, period_pnl=pnl_q)
-    return Dashboard(margins=margins, trend=trend, violations=inputs.run(rules), period=period, inputs=inputs)
+    return Dashboard(margins=margins, trend=trend, violations=inputs.run(rules), period=period, inputs=inputs,
+                     currency=ds.currency)
 
 
 def _slopes(y: np.ndarray) -> np.ndarray:

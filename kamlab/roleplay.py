@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.data import DataError
 
 __all__ = ["Offer", "Response", "BuyerProfile", "PROFILES", "profile", "random_profile", "BuyerSimulator",
@@ -47,8 +48,9 @@ class Offer:
 
     def describe(self) -> str:
         """One line a person reads."""
-        return (f"price {self.price:,.2f}, {self.payment_days} days, volume {self.volume:,.0f}, "
-                f"{self.years} yr, escalator {self.escalator:+.1%}, SLA {'yes' if self.sla else 'no'}")
+        return (f"price {fmt.money(self.price, decimals=2)}, {self.payment_days} days, volume "
+                f"{fmt.number(self.volume)}, {self.years} yr, escalator {fmt.percent(self.escalator, signed=True)}, "
+                f"SLA {'yes' if self.sla else 'no'}")
 
 
 @dataclass(frozen=True)
@@ -269,17 +271,18 @@ class Scorecard:
     def to_html(self, *, reveal: bool = False) -> str:
         """The scorecard; the ZOPA, the share captured and the debrief notes only with `reveal` (after the game)."""
         deal = html.escape(self.deal.describe()) if self.deal else "no deal"
-        net = f"net price {self.net_price:,.2f}" if self.deal else "no deal, so no net price"
+        net = f"net price {fmt.money(self.net_price, decimals=2)}" if self.deal else "no deal, so no net price"
         lines = [f"<b>Outcome: {self.outcome}</b> after {self.rounds} round(s) ({deal})",
                  f"Concessions traded: <b>{self.concessions_traded}</b> · given away: "
-                 f"<b>{self.concessions_given_away}</b> · relationship health {self.relationship_health:.0%}"
+                 f"<b>{self.concessions_given_away}</b> · relationship health "
+                 f"{fmt.percent(self.relationship_health, digits=0)}"
                  + (f" · {net}" if self.outcome != "in progress" else "")]
         notes = list(self.notes)
         if reveal:
             cap = ("no deal, nothing captured" if np.isnan(self.margin_captured)
-                   else f"margin captured: <b>{self.margin_captured:.0%}</b> of it")
-            lines.append(f"Debrief: the ZOPA was {self.zopa[0]:,.2f} (your walk-away) to {self.zopa[1]:,.2f} "
-                         f"(the buyer's maximum); {cap}")
+                   else f"margin captured: <b>{fmt.percent(self.margin_captured, digits=0)}</b> of it")
+            lines.append(f"Debrief: the ZOPA was {fmt.money(self.zopa[0], decimals=2)} (your walk-away) to "
+                         f"{fmt.money(self.zopa[1], decimals=2)} (the buyer's maximum); {cap}")
             notes = list(self.debrief) + notes
         items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
         return f"<div class='kamlab-scorecard'>{'<br>'.join(lines)}<ul>{items}</ul></div>"
@@ -300,7 +303,7 @@ def zopa_wording(captured: float) -> str:
     """
     if captured < 0:
         return "The deal is below your walk-away price: you would have done better without it."
-    pct = f"{captured:.0%}"
+    pct = fmt.percent(captured, digits=0)
     if captured < 0.4:
         return f"You kept {pct} of the zone of agreement; the buyer kept most of it: open higher and concede more slowly."
     if captured < 0.5:
@@ -498,7 +501,8 @@ class BuyerSimulator:
             return self._end("walk_away", None, "This negotiation has cost us too much goodwill; we are going with "
                              f"{p.batna}.")
         if np.isfinite(limit) and offer.price <= ask:
-            return self._end("accept", offer, f"{offer.price:,.2f} with these terms works for us; we have a deal.")
+            return self._end("accept", offer, f"{fmt.money(offer.price, decimals=2)} with these terms works for us; "
+                             "we have a deal.")
         if last_round:
             if np.isfinite(limit) and offer.price <= limit:
                 return self._end("accept", offer, "We are out of time and this is within our budget, so we accept.")
@@ -556,7 +560,7 @@ class BuyerSimulator:
             "escalator": p.reservation_price * max(offer.escalator, 0) * (offer.years - 1) / 2 * p.escalator_aversion,
             "years": p.years_value * abs(offer.years - p.preferred_years),
         }
-        fields = dict(price=f"{offer.price:,.2f}", batna=p.batna, volume=f"{p.volume_on_offer:,.0f}",
+        fields = dict(price=fmt.money(offer.price, decimals=2), batna=p.batna, volume=fmt.number(p.volume_on_offer),
                       days=p.target_payment_days, years=p.preferred_years, offered=offer.years)
         term, gap = max(gaps.items(), key=lambda kv: kv[1])
         if gap == 0 or (np.isfinite(gap) and offer.price > 1.1 * p.reservation_price):

@@ -20,6 +20,7 @@ from typing import Callable
 import pandas as pd
 
 from kamlab import data
+from kamlab import format as fmt
 from kamlab.data import DataError, Dataset
 
 __all__ = [
@@ -95,7 +96,7 @@ def procurement_discount(ds: Dataset, *, discount: float = 0.05, top_n: int = 5)
     pmask = pays["account_id"].isin(hit)
     pays.loc[pmask, "amount"] = pays.loc[pmask, "amount"] * (1 - discount)
     return _tag(ds.replace(order_lines=lines, payments=pays), "procurement demands 5% off",
-                f"invoice prices -{discount:.0%} for {', '.join(hit)}", scenario_accounts=hit)
+                f"invoice prices -{fmt.percent(discount, digits=0)} for {', '.join(hit)}", scenario_accounts=hit)
 
 
 def rush_orders_double(ds: Dataset, *, factor: float = 2.0, seed: int = 0) -> Dataset:
@@ -159,7 +160,8 @@ def rebates_up(ds: Dataset, *, increase: float = 0.5) -> Dataset:
         raise DataError(f"increase is a fraction (0.5 is +50%) and cannot be below -1, got {increase}")
     lines = ds.order_lines.copy()
     lines["off_invoice"] = lines["off_invoice"] * (1 + increase)
-    return _tag(ds.replace(order_lines=lines), "rebates up 50%", f"off-invoice rebates {increase:+.0%}")
+    return _tag(ds.replace(order_lines=lines), "rebates up 50%",
+                f"off-invoice rebates {fmt.percent(increase, digits=0, signed=True)}")
 
 
 def customers_pay_later(ds: Dataset, *, days: int = 30) -> Dataset:
@@ -191,7 +193,7 @@ def cost_of_capital_up(ds: Dataset, *, rate: float = COST_OF_CAPITAL_UP) -> Data
     """
     if not 0 <= rate < 1:
         raise DataError(f"the cost of capital is a yearly fraction (0.15 is 15%), got {rate}")
-    return _tag(ds, "cost of capital up", f"cost of capital {rate:.0%}", cost_of_capital=rate)
+    return _tag(ds, "cost of capital up", f"cost of capital {fmt.percent(rate, digits=0)}", cost_of_capital=rate)
 
 
 def activity_rates_up(ds: Dataset, *, increase: float = 0.2) -> Dataset:
@@ -208,7 +210,7 @@ def activity_rates_up(ds: Dataset, *, increase: float = 0.2) -> Dataset:
     rates = ds.activity_rates.copy()
     rates["rate"] = rates["rate"] * (1 + increase)
     return _tag(ds.replace(activity_rates=rates), "cost-to-serve rates up 20%",
-                f"activity rates {increase:+.0%}")
+                f"activity rates {fmt.percent(increase, digits=0, signed=True)}")
 
 
 def _baseline(ds: Dataset) -> Dataset:
@@ -224,7 +226,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              lose_top_account),
     Scenario("rebates up 50%", "off-invoice rebates and allowances rise by half", rebates_up),
     Scenario("customers pay 30 days later", "every paid invoice is paid 30 days later", customers_pay_later),
-    Scenario("cost of capital up", f"the cost of capital rises to {COST_OF_CAPITAL_UP:.0%} "
+    Scenario("cost of capital up", f"the cost of capital rises to {fmt.percent(COST_OF_CAPITAL_UP, digits=0)} "
              "(meta['cost_of_capital'])", cost_of_capital_up),
     Scenario("cost-to-serve rates up 20%", "every activity rate rises 20%", activity_rates_up),
 )}
@@ -317,13 +319,13 @@ class Overview:
     def _repr_html_(self) -> str:
         period = "" if self.first_invoice is None else (
             f" Invoices from {self.first_invoice:%d %b %Y} to {self.last_invoice:%d %b %Y}.")
-        opts = dict(index=False, border=0, classes="kamlab-table")
+        shown = lambda df: fmt.report_table(df, currency=self.currency).to_html()  # noqa: E731
         return (f"<p><b>{self.name}</b> (amounts in {self.currency}; scenario: {self.scenario}).{period}</p>"
                 '<div style="display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start">'
-                f"<div><h4>Tables</h4>{self.tables.assign(rows=self.tables['rows'].map('{:,}'.format)).to_html(**opts)}</div>"
-                f"<div><h4>Life-cycle stages</h4>{self.lifecycle.to_html(**opts)}</div>"
-                f"<div><h4>Segments</h4>{self.segments.to_html(**opts)}</div>"
-                f"<div><h4>Service tiers</h4>{self.tiers.to_html(**opts)}</div></div>")
+                f"<div><h4>Tables</h4>{shown(self.tables)}</div>"
+                f"<div><h4>Life-cycle stages</h4>{shown(self.lifecycle)}</div>"
+                f"<div><h4>Segments</h4>{shown(self.segments)}</div>"
+                f"<div><h4>Service tiers</h4>{shown(self.tiers)}</div></div>")
 
 
 def _counts(col: pd.Series, label: str, order=None) -> pd.DataFrame:

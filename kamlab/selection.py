@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.apa import account_pnl
 from kamlab.data import DataError, Dataset
 from kamlab.schema import RELATIONSHIP_STAGES
@@ -365,7 +366,7 @@ class RankingComparison:
         e = lambda xs: html.escape(", ".join(map(str, xs))) or "none"  # noqa: E731
         return (f"<b>Key-account list: {len(self.list_a)} accounts.</b> "
                 f"<br>Entering: {e(self.entering)}<br>Leaving: {e(self.leaving)}"
-                f"<br>Staying: {len(self.staying)}" + self.table.to_html(max_rows=30))
+                f"<br>Staying: {len(self.staying)}" + fmt.report_table(self.table, max_rows=30).to_html())
 
 
 def compare_rankings(features: pd.DataFrame, weights_a: dict, weights_b: dict, *, top_n: int = 15,
@@ -495,8 +496,9 @@ class AHPResult:
     def _repr_html_(self) -> str:
         flag = ("consistent enough (CR <= 0.10)" if self.consistent
                 else "<b style='color:#c62828'>inconsistent (CR > 0.10): revisit the comparisons</b>")
-        return (self.weights.round(3).to_frame("weight").to_html()
-                + f"<p>lambda_max {self.lambda_max:.4f}, CI {self.ci:.4f}, CR {self.cr:.4f}: {flag}</p>")
+        weights = fmt.report_table(self.weights.rename_axis("criterion").to_frame("weight")).to_html()
+        return weights + (f"<p>lambda_max {fmt.number(self.lambda_max, digits=3)}, CI {fmt.number(self.ci, digits=3)}, "
+                          f"CR {fmt.number(self.cr, digits=3)}: {flag}</p>")
 
 
 def ahp_weights(pairwise, *, labels=None, threshold: float = 0.10) -> AHPResult:

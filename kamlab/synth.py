@@ -24,6 +24,7 @@ try:  # pandas' default string dtype lives in pyarrow; building ids there is ten
 except ImportError:  # pragma: no cover
     pa = pc = None
 
+from kamlab import format as fmt
 from kamlab import schema
 from kamlab.data import DataError, Dataset
 
@@ -208,8 +209,10 @@ def tdabc_table() -> str:
     for act, (unit, behaviour, dept, minutes) in ACTIVITIES.items():
         cost, capacity = DEPARTMENTS[dept]
         per_min = cost / capacity
-        rows.append(f"| {act} | {unit} | {dept} | {cost:,.0f} | {capacity:,.0f} | {per_min:.2f} | "
-                    f"{minutes:,.0f} | {round(per_min * minutes, 2):,.2f} | {behaviour} |")
+        rate = round(per_min * minutes, 2)   # the currency is in the header: cells are bare amounts
+        rows.append(f"| {act} | {unit} | {dept} | {fmt.money(cost)} | {fmt.number(capacity)} | "
+                    f"{fmt.money(per_min, decimals=2)} | {fmt.number(minutes)} | {fmt.money(rate, decimals=2)} | "
+                    f"{behaviour} |")
     return "\n".join(rows) + "\n"
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.data import DataError, Dataset
 
 __all__ = ["clv", "fit_sbg", "SBGFit", "simulate_sbg", "risk_adjusted_npv", "RiskAdjustedNPV",
@@ -72,9 +73,10 @@ class SBGFit:
         return np.exp(special.betaln(self.alpha, self.beta + t) - special.betaln(self.alpha, self.beta))
 
     def _repr_html_(self) -> str:
-        r = ", ".join(f"{x:.3f}" for x in self.retention(np.arange(1, 6)))
-        return (f"<b>sBG retention fit</b>: alpha {self.alpha:.3f}, beta {self.beta:.3f}, "
-                f"log-likelihood {self.loglik:.1f} over {self.n_periods} periods<br>"
+        r = ", ".join(fmt.percent(x) for x in self.retention(np.arange(1, 6)))
+        return (f"<b>sBG retention fit</b>: alpha {fmt.number(self.alpha, digits=3)}, beta "
+                f"{fmt.number(self.beta, digits=3)}, log-likelihood {fmt.number(self.loglik, digits=1)} "
+                f"over {self.n_periods} periods<br>"
                 f"retention in periods 1-5: {r} (it rises: the disloyal leave first)")
 
 
@@ -142,8 +144,8 @@ class RiskAdjustedNPV:
     table: pd.DataFrame
 
     def _repr_html_(self) -> str:
-        return (f"<b>Risk-adjusted NPV {self.npv:,.0f}</b> (ROI {self.roi:.1%}); ignoring the risk of losing "
-                f"the account: {self.unadjusted_npv:,.0f}" + self.table.round(3).to_html())
+        return (f"<b>Risk-adjusted NPV {fmt.money(self.npv)}</b> (ROI {fmt.percent(self.roi)}); ignoring the risk "
+                f"of losing the account: {fmt.money(self.unadjusted_npv)}" + fmt.report_table(self.table).to_html())
 
 
 def risk_adjusted_npv(investment: float, cash_flows, retention, discount_rate: float) -> RiskAdjustedNPV:

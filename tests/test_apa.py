@@ -170,7 +170,8 @@ def test_waterfall_steps_add_up(toy):
     assert s.loc["list price", "per_unit"] + leaks.iloc[:4].sum() == pytest.approx(s.loc["pocket price", "per_unit"])
     assert s.loc["pocket margin", "per_unit"] == pytest.approx(s.loc["pocket price", "per_unit"] + leaks.iloc[4])
     assert s.loc["list price", "fraction_of_list"] == 1
-    assert "<table>" in w._repr_html_()
+    shown = w._repr_html_()                      # a finance table: shares as percents, money in the currency
+    assert "<table" in shown and "100.0%" in shown and f"{s.loc['list price', 'amount']:,.0f} {toy.currency}" in shown
 
 
 def test_waterfall_one_account_one_line(toy):
@@ -207,7 +208,8 @@ def test_tdabc_kaplan_anderson_2004():
     assert round(r.utilization, 4) == 0.8266
     assert r.assigned_cost == pytest.approx(462_880, rel=1e-9)
     assert r.unused == pytest.approx(121_400, rel=1e-9) and r.unused_cost == pytest.approx(97_120, rel=1e-9)
-    assert "utilization" in r._repr_html_()
+    shown = r._repr_html_()
+    assert "Utilisation" in shown and "82.7%" in shown and "462,880" in shown and "0.8266" not in shown
 
 
 def test_whale_summary_kanthal_shape():
@@ -215,7 +217,8 @@ def test_whale_summary_kanthal_shape():
     assert s.peak_pct == pytest.approx(2.25, rel=1e-12) and s.peak_share == pytest.approx(0.20)
     assert s.top20_pct == pytest.approx(2.25, rel=1e-12) and s.loss_pct == pytest.approx(1.25, rel=1e-12)
     assert s.subsidy_ratio == pytest.approx(125 / 225, rel=1e-12)
-    assert "Whale" in s._repr_html_()
+    shown = s._repr_html_()
+    assert "Whale" in shown and "225.0%" in shown and "55.6%" in shown and "2.25" not in shown
 
 
 def test_whale_curve_order_and_ties():
@@ -333,8 +336,9 @@ def test_workbook_opens_with_pandas_and_has_three_sheets(small, tmp_path):
     header = [c.value for c in ws[1]]
     assert ws.freeze_panes == "C2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}" \
         f"{len(small.accounts) + 1}"
-    assert ws.cell(2, header.index(net) + 1).number_format == "#,##0.00"
-    assert ws.cell(2, header.index("Net margin %") + 1).number_format == "0.0%"
+    # the pages' formats (kamlab.format): whole money units with separators, percents with one decimal
+    assert ws.cell(2, header.index(net) + 1).number_format == "#,##0;-#,##0"
+    assert ws.cell(2, header.index("Net margin, % of revenue") + 1).number_format == "0.0%"
     with pytest.raises(DataError):
         export.write_apa_workbook(small, tmp_path / "x.xlsx", extra_sheets={"profit_leaks": book})
 
@@ -422,7 +426,8 @@ def test_waterfall_in_fractions_of_list_and_per_product(sample):
     """A mixed basket's waterfall is read in fractions of list price; per unit only for one product."""
     acc = sample.order_lines["account_id"].value_counts().index[0]
     w = apa.price_waterfall(sample, account_id=acc)
-    assert not w.per_unit_meaningful and "per_unit" not in w._repr_html_()
+    shown = w._repr_html_()
+    assert not w.per_unit_meaningful and "per_unit" not in shown and "Per unit" not in shown
     f = w.steps.set_index("step")["fraction_of_list"]
     assert f["list price"] == 1.0
     assert f["list price"] + f[w.steps["kind"].eq("leak").to_numpy()].sum() == pytest.approx(f["pocket margin"])

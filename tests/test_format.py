@@ -318,3 +318,160 @@ def test_long_table_sorts_and_filters_in_chromium(tmp_path):
     # a thread of its own: Playwright's sync API refuses to run where an earlier test left an asyncio loop
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         pool.submit(drive).result()
+
+
+# ---------------------------------------------------------------------------------------------------
+# One formatting service: no module formats money, percents or tables by hand (issue 12)
+
+from pathlib import Path  # noqa: E402
+
+KAMLAB = Path(__file__).resolve().parents[1] / "kamlab"
+
+#: What formatting by hand looks like: a format spec with a precision (``{x:,.0f}``, ``{v:.1%}``,
+#: ``'{:,.2f}'.format``), a %-format with a precision, pandas' own HTML (``float_format=``, ``to_html`` with
+#: pandas' keywords), and a module's own money/percent helper (``def _money(``, ``_MONEY = lambda``).
+AD_HOC = re.compile(
+    r"\{[^{}'\"]*:[+\- ]?,?\.\d+[fgeE%]\}"                # f-string or str.format spec with a precision
+    r"|\{[^{}'\"]*:[+\- ]?%\}"                            # a percent format without precision: {x:%}
+    r"|%[-+ ]?\d*\.\d+[fg]\b"                              # "%.2f" % x
+    r"|float_format\s*="                                   # DataFrame.to_html/to_string(float_format=...)
+    r"|\.to_html\([^)]*\b(?:index|border|classes|max_rows|escape|float_format)\s*="
+    r"|\bdef _?(?:money|percent|pct|fmt|price|fmt_money|fmt_percent)\((?!self)"   # a helper, not a method
+    r"|\b_?MONEY(?:_FORMAT)?\s*=\s*(?:lambda|\")")
+
+#: Numbers that are not money or report percents, each with its reason: (file, text on the line) -> why.
+#: A line that matches AD_HOC must contain one of its file's texts here.
+ALLOWED = {
+    ("rationalization.py", "P{rule.threshold * 100:.0f}"): "a percentile's name (P10), not a number",
+    ("plan.py", "width:{width:.0f}px"): "a CSS width in pixels",
+    ("widgets/board.py", "{0.08 + 0.6 * v:.2f}"): "a CSS colour's alpha",
+    ("widgets/download.py", "{n / 1e6:.1f} MB"): "a file size",
+    ("grading/gradebook.py", ':.2f}".rstrip'): "a grade's points, not money",
+    ("grading/feedback.py", "mean {mean:.1f}"): "a mean score on a grading chart",
+    # kamlab/course (the printed handouts) belongs to another branch of this round; it switches to
+    # kamlab.format there. Listed so that this test holds the rest of the package meanwhile.
+    ("course/render.py", "{currency} {float(v):,.0f}"): "handouts: another branch's area, to switch",
+    ("course/render.py", "{float(v):.1%}"): "handouts: another branch's area, to switch",
+    ("course/render.py", "{float(v):.0f} days"): "a number of days in a handout",
+    ("course/figures.py", "{g.competitor_discount:.0%}"): "handouts: another branch's area, to switch",
+}
+
+
+def _ad_hoc_formats() -> list[str]:
+    found = []
+    for path in sorted(KAMLAB.rglob("*.py")):
+        rel = path.relative_to(KAMLAB).as_posix()
+        if rel == "format.py":
+            continue
+        allowed = [text for (f, text) in ALLOWED if f == rel]
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("#") or line.lstrip().startswith(">>>"):
+                continue
+            if AD_HOC.search(line) and not any(text in line for text in allowed):
+                found.append(f"{rel}:{i}: {line.strip()}")
+    return found
+
+
+def test_the_scan_sees_hand_formatting():
+    """The patterns catch what the modules used to write (so the test below can fail)."""
+    for line in ('f"excess is {amt:,.0f} {c.cur}."', 'f"{self.peak_pct:.1%}"', "'{:,.2f}'.format(x)",
+                 "table.to_html(float_format=lambda v: v)", "df.to_html(index=False, border=0)",
+                 '_MONEY = lambda v: f"{v}"', "def _fmt(value) -> str:", "def money(value, currency):",
+                 'f"{r.escalator:+.1%}"', '"%.2f" % x', 'f"{share:%}"'):
+        assert AD_HOC.search(line), line
+    for line in ('f"{len(lines):,} order lines"', "fmt.report_table(df).to_html()", 'f"{fmt.money(v, cur)}"',
+                 "table{width:100%}", "    def money(self, amount) -> str:"):
+        assert not AD_HOC.search(line), line
+
+
+def test_no_module_formats_money_or_percents_by_hand():
+    """Money, percents and tables go through kamlab.format everywhere (pages, panels, charts, the plan,
+    the exports, domain sentences); only the numbers in ALLOWED are formatted on the spot."""
+    assert _ad_hoc_formats() == []
+
+
+def test_allowed_entries_are_still_needed():
+    """An ALLOWED entry whose text is gone is dead weight: remove it (course/ may switch first)."""
+    stale = []
+    for (rel, text), why in ALLOWED.items():
+        path = KAMLAB / rel
+        if not path.exists() or text not in path.read_text(encoding="utf-8"):
+            stale.append((rel, text, why))
+    assert [s for s in stale if not s[0].startswith("course/")] == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# The dataset's currency everywhere: a GBP dataset's tables and sentences read GBP, never EUR
+
+@pytest.fixture(scope="module")
+def gbp():
+    from kamlab import synth
+
+    ds = synth.generate(n_accounts=12, years=2, seed=5)
+    return ds.replace(meta={**ds.meta, "currency": "GBP"})
+
+
+def test_the_gbp_fixture_is_gbp(gbp):
+    assert gbp.currency == "GBP"
+
+
+def test_leak_explanations_use_the_dataset_currency(gbp):
+    from kamlab import apa
+
+    leaks = apa.profit_leaks(gbp)
+    assert len(leaks) > 0
+    text = " ".join(leaks["explanation"])
+    assert "GBP" in text and "EUR" not in text
+    # amounts with thousands separators and the currency, as kamlab.format.money writes them
+    big = leaks.loc[leaks["amount"].abs() >= 1000].iloc[0]
+    assert fmt.money(big["amount"], "GBP") in big["explanation"]
+    amounts = re.findall(r"(-?[\d,]+(?:\.\d+)?) GBP", text)
+    assert amounts and all("," in a for a in amounts if abs(float(a.replace(",", ""))) >= 1000)
+
+
+def test_gbp_reprs_tables_and_sentences(gbp):
+    from kamlab import apa
+    from kamlab import rationalization as rz
+
+    shown = [apa.price_waterfall(gbp)._repr_html_()]
+    sim = rz.simulate(gbp, [rz.Action(account_id=gbp.accounts["account_id"].iloc[0], kind="exit")])
+    shown.append(sim._repr_html_())
+    dash = rz.dashboard_metrics(gbp)
+    shown.append(dash._repr_html_())
+    assert len(dash.violations) and not any(r in shown[-1] for r in dash.violations["rule"].unique())  # labels
+    for html_ in shown:
+        assert "GBP" in html_ and "EUR" not in html_
+        assert not PRINTOUT.search(re.sub(r"<style>.*?</style>", "", html_, flags=re.S))
+
+
+def test_gbp_plan_and_export(gbp, tmp_path):
+    import openpyxl
+
+    from kamlab import export
+    from kamlab import plan as kplan
+
+    acc = gbp.accounts["account_id"].iloc[0]
+    body = kplan.account_plan(gbp, acc).body_html()
+    assert "GBP" in body and "EUR" not in body
+    book = export.write_apa_workbook(gbp, tmp_path / "apa.xlsx")[0]
+    ws = openpyxl.load_workbook(book)["Account P&L"]
+    header = [c.value for c in ws[1]]
+    assert "Net margin (GBP)" in header and not any("EUR" in str(h) for h in header)
+    col = header.index("Net margin (GBP)") + 1
+    assert ws.cell(2, col).number_format == fmt.EXCEL_FORMATS["money"]
+    assert ws.cell(2, header.index(fmt.label("net_margin_pct")) + 1).number_format == fmt.EXCEL_FORMATS["percent"]
+    notes = openpyxl.load_workbook(book)["Assumptions and reconciliation"]
+    text = " ".join(str(c.value) for row in notes.iter_rows() for c in row if c.value is not None)
+    assert "GBP" in text and "EUR" not in text
+
+
+def test_gbp_panels_show_gbp(gbp):
+    pytest.importorskip("ipywidgets")
+    from kamlab.widgets.apa import apa_panel
+    from kamlab.widgets.rationalization import control_panel
+
+    p = apa_panel(gbp)
+    assert "GBP" in p.summary.value and "EUR" not in p.summary.value
+    assert "GBP" in p.table.value and "EUR" not in p.table.value
+    c = control_panel(gbp)
+    assert "GBP" in c.summary.value + c.table.value and "EUR" not in c.summary.value + c.table.value

@@ -42,11 +42,11 @@ def test_readable_headers_totals_filters_and_panes(book):
     ds = data.load(tmp / "mine")
     sheets = pd.read_excel(tmp / "apa.xlsx", sheet_name=None)
     pnl = sheets["Account P&L"]
-    assert "Invoice revenue (GBP)" in pnl.columns and "Net margin %" in pnl.columns
+    assert "Invoice revenue (GBP)" in pnl.columns and "Net margin, % of revenue" in pnl.columns
     assert pnl["Account"].iloc[-1] == "Total"
     assert pnl["Invoice revenue (GBP)"].iloc[-1] == pytest.approx(apa.account_pnl(ds)["invoice_revenue"].sum())
     margin = pnl["Gross margin (GBP)"].iloc[-1] / pnl["Invoice revenue (GBP)"].iloc[-1]
-    assert pnl["Gross margin %"].iloc[-1] == pytest.approx(margin)  # a ratio of totals, not a sum of ratios
+    assert pnl["Gross margin, % of revenue"].iloc[-1] == pytest.approx(margin)  # a ratio of totals, not a sum of ratios
     wb = openpyxl.load_workbook(tmp / "apa.xlsx")
     for title in ("Account P&L", "Waterfall by account", "Profit leaks"):
         ws = wb[title]

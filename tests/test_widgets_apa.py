@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from kamlab import apa  # noqa: E402
-from kamlab.plots.style import money  # noqa: E402
+from kamlab import format as fmt  # noqa: E402
 from kamlab.widgets.apa import apa_panel  # noqa: E402
 from kamlab.widgets.common import Workbench  # noqa: E402
 
@@ -26,7 +26,8 @@ def test_panel_starts_at_baseline(panel, small):
     assert panel.controls["cost_of_capital"].value == pytest.approx(0.10)
     base = apa.pnl_totals(apa.account_pnl(small))
     assert panel.totals["net_margin"] == pytest.approx(base["net_margin"])
-    assert money(base["net_margin"]) in panel.summary.value and "no change" in panel.summary.value
+    headline = fmt.money(base["net_margin"], small.currency, compact=True)    # the dataset's currency, k/M
+    assert headline in panel.summary.value and "no change" in panel.summary.value
     whale, waterfall = panel.figure.axes
     assert whale.get_title().startswith("Whale curve") and len(whale.lines[0].get_xdata()) == len(small.accounts) + 1
     assert waterfall.get_title() == f"Price waterfall: {panel.controls['account'].value}"
@@ -38,8 +39,9 @@ def test_rate_slider_moves_the_total_as_account_pnl_says(panel, small):
     expected = _expected(small, {"dedicated_team": 2.0}, 0.10)
     assert panel.totals["net_margin"] == pytest.approx(expected["net_margin"])
     assert panel.totals["net_margin"] < before
-    assert money(expected["net_margin"]) in panel.summary.value
-    assert money(expected["net_margin"] - before) in panel.summary.value  # the change vs baseline
+    assert fmt.money(expected["net_margin"], small.currency, compact=True) in panel.summary.value
+    change = fmt.money(expected["net_margin"] - before, small.currency, compact=True)
+    assert change in panel.summary.value  # the change vs baseline
     from kamlab.plots.style import PALETTE
 
     assert f'color:{PALETTE["gain"]}' not in panel.summary.value  # a cost up and a margin down: all red

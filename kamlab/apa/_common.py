@@ -1,28 +1,13 @@
-"""Small helpers shared by the `kamlab.apa` modules: HTML reprs and fast id -> position lookups."""
+"""Small helpers shared by the `kamlab.apa` modules: fast id -> position lookups (their HTML reprs are
+`kamlab.format`'s report tables)."""
 from __future__ import annotations
 
-import html
 import os
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from kamlab.data import DataError
-
-
-def _fmt(value) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
-    return html.escape(str(value))
-
-
-def _html(title: str, items: Mapping[str, object], table: pd.DataFrame | None = None) -> str:
-    rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{_fmt(v)}</td></tr>"
-                   for k, v in items.items())
-    fmt = lambda v: f"{v:,.2f}" if abs(v) >= 1 else f"{v:.4g}"  # noqa: E731
-    extra = table.to_html(float_format=fmt) if table is not None else ""
-    return f"<div><b>{html.escape(title)}</b><table>{rows}</table>{extra}</div>"
 
 
 def _arrow(values: pd.Series):

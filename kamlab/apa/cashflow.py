@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from kamlab.apa._common import _html
+from kamlab import format as fmt
 from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, account_pnl
 from kamlab.data import DataError, Dataset
 
@@ -37,20 +37,23 @@ class CashflowMetrics:
         return len(self.irrs) > 1
 
     def _repr_html_(self) -> str:
-        table = pd.DataFrame({"cash flow": self.cash_flows, "cumulative": self.cumulative,
-                              "discounted cumulative": self.discounted_cumulative})
-        return _html("The relationship's cash flow", {
-            "rate": f"{self.rate:.1%}", "payback (periods)": self.payback,
-            "discounted payback (periods)": self.discounted_payback, "NPV": self.npv,
-            "IRR": self._irr_text()}, table)
+        table = pd.DataFrame({"period": self.cash_flows.index.astype(str), "cash_flow": self.cash_flows.to_numpy(),
+                              "cumulative": self.cumulative.to_numpy(),
+                              "discounted_cumulative": self.discounted_cumulative.to_numpy()})
+        head = fmt.report_series({"rate": self.rate, "payback (periods)": self.payback,
+                                  "discounted payback (periods)": self.discounted_payback, "npv": self.npv,
+                                  "IRR": self._irr_text()}, title="The relationship's cash flow",
+                                 kinds={"rate": "percent", "payback (periods)": "number",
+                                        "discounted payback (periods)": "number", "IRR": "text"})
+        return head.to_html() + fmt.report_table(table, money=list(table.columns[1:])).to_html()
 
     def _irr_text(self) -> str:
         if not np.isfinite(self.irr):
             return "none"
         if self.multiple_irrs:
-            return (f"{self.irr:.2%} (the root nearest zero; also {', '.join(f'{r:.2%}' for r in self.irrs if r != self.irr)}"
-                    ": several IRRs, read the NPV)")
-        return f"{self.irr:.2%}"
+            others = ", ".join(fmt.percent(r, digits=2) for r in self.irrs if r != self.irr)
+            return f"{fmt.percent(self.irr, digits=2)} (the root nearest zero; also {others}: several IRRs, read the NPV)"
+        return fmt.percent(self.irr, digits=2)
 
 
 def _payback(cum: np.ndarray, flows: np.ndarray) -> float:

@@ -7,6 +7,7 @@ from typing import Mapping
 
 import pandas as pd
 
+from kamlab import format as fmt
 from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, _line_pocket, account_pnl, as_of_date, settlement_dates
 from kamlab.data import DataError, Dataset
 from kamlab.shared_results import shared
@@ -111,6 +112,10 @@ class _LeakContext:
     coc: float
     diy: int
 
+    def money(self, amount) -> str:
+        """An amount in an explanation: the data set's currency, thousands separators."""
+        return fmt.money(amount, self.cur)
+
 
 def _leak_discount(c: _LeakContext) -> list[dict]:
     limit, sold = c.rules["discount_limit"], c.sold
@@ -118,8 +123,8 @@ def _leak_discount(c: _LeakContext) -> list[dict]:
     excess = ((disc - limit).clip(lower=0) * sold["list"]).groupby(sold["account_id"]).sum()
     n_lines = (disc > limit).groupby(sold["account_id"]).sum()
     return [_finding(acc, "discount beyond authority", amt,
-                     f"{int(n_lines[acc])} order lines discounted more than {limit:.0%} off list; the "
-                     f"discount beyond the limit is worth {amt:,.0f} {c.cur}.") for acc, amt in excess.items()]
+                     f"{int(n_lines[acc]):,} order lines discounted more than {fmt.percent(limit, digits=0)} off "
+                     f"list; the discount beyond the limit is worth {c.money(amt)}.") for acc, amt in excess.items()]
 
 
 def _leak_band(c: _LeakContext) -> list[dict]:
@@ -129,8 +134,8 @@ def _leak_band(c: _LeakContext) -> list[dict]:
     floor = sold["product_id"].map(ratio.groupby(sold["product_id"]).quantile(q))
     gap = ((floor - ratio).clip(lower=0) * sold["list"]).groupby(sold["account_id"]).sum()
     return [_finding(acc, "pocket price below band", amt,
-                     f"lines priced below the {q:.0%} percentile of the product's pocket price band; lifting "
-                     f"them to it is worth {amt:,.0f} {c.cur}.") for acc, amt in gap.items()]
+                     f"lines priced below the {fmt.percent(q, digits=0)} percentile of the product's pocket price "
+                     f"band; lifting them to it is worth {c.money(amt)}.") for acc, amt in gap.items()]
 
 
 def _leak_rebates(c: _LeakContext) -> list[dict]:
@@ -138,8 +143,9 @@ def _leak_rebates(c: _LeakContext) -> list[dict]:
     excess = pnl["off_invoice"] - limit * pnl["invoice_revenue"].clip(lower=0)
     share = pnl["off_invoice"] / pnl["invoice_revenue"].where(pnl["invoice_revenue"] > 0)
     return [_finding(acc, "rebates above policy", amt,
-                     f"off-invoice rebates are {share[acc]:.1%} of invoice revenue (policy {limit:.0%}); the "
-                     f"excess is {amt:,.0f} {c.cur}.") for acc, amt in excess[excess > 0].items()]
+                     f"off-invoice rebates are {fmt.percent(share[acc])} of invoice revenue (policy "
+                     f"{fmt.percent(limit, digits=0)}); the excess is {c.money(amt)}.")
+            for acc, amt in excess[excess > 0].items()]
 
 
 def _leak_rush_custom(c: _LeakContext) -> list[dict]:
@@ -159,8 +165,8 @@ def _leak_rush_custom(c: _LeakContext) -> list[dict]:
         premium = premium.add(extra, fill_value=0).reindex(pnl.index).fillna(0.0)
     uncharged = (work - premium).clip(lower=0)
     return [_finding(acc, "rush/custom work not charged", amt,
-                     f"rush and customisation work cost {work[acc]:,.0f} {c.cur} and the account's prices "
-                     f"recover {premium[acc]:,.0f} of it.") for acc, amt in uncharged[uncharged > 0].items()]
+                     f"rush and customisation work cost {c.money(work[acc])} and the account's prices "
+                     f"recover {c.money(premium[acc])} of it.") for acc, amt in uncharged[uncharged > 0].items()]
 
 
 def _leak_late(c: _LeakContext) -> list[dict]:
@@ -172,8 +178,8 @@ def _leak_late(c: _LeakContext) -> list[dict]:
     late = late.assign(cost=late["amount"] * late["days"] / c.diy * c.coc)
     g = late.groupby("account_id").agg(cost=("cost", "sum"), days=("days", "mean"), n=("days", "size"))
     return [_finding(acc, "late payment", row["cost"],
-                     f"{int(row['n'])} payments came on average {row['days']:.0f} days after the due date; "
-                     f"carrying them costs {row['cost']:,.0f} {c.cur} at {c.coc:.0%} a year.")
+                     f"{int(row['n']):,} payments came on average {fmt.number(row['days'], digits=0)} days after the due date; "
+                     f"carrying them costs {c.money(row['cost'])} at {fmt.percent(c.coc)} a year.")
             for acc, row in g.iterrows()]
 
 
@@ -185,8 +191,9 @@ def _leak_cts(c: _LeakContext) -> list[dict]:
     median = ratio.groupby(seg).transform("median")
     excess = (pnl["cost_to_serve"] - median * rev)[ratio > c.rules["cts_multiple"] * median]
     return [_finding(acc, "cost-to-serve above peers", amt,
-                     f"cost-to-serve is {ratio[acc]:.1%} of revenue against a median of {median[acc]:.1%} in "
-                     f"segment '{seg[acc]}'; the excess is {amt:,.0f} {c.cur}.") for acc, amt in excess.items()]
+                     f"cost-to-serve is {fmt.percent(ratio[acc])} of revenue against a median of "
+                     f"{fmt.percent(median[acc])} in segment '{seg[acc]}'; the excess is {c.money(amt)}.")
+            for acc, amt in excess.items()]
 
 
 def _leak_pricing(c: _LeakContext) -> list[dict]:
@@ -202,7 +209,7 @@ def _leak_pricing(c: _LeakContext) -> list[dict]:
     opp = ((avg_seg - avg_acc) * ap["qty"])[below].groupby(level="account_id").sum()
     return [_finding(acc, "pricing opportunity", amt,
                      f"pays less than its segment's average price for some products; at the segment average "
-                     f"these volumes would bring {amt:,.0f} {c.cur} more.") for acc, amt in opp[opp > 0].items()]
+                     f"these volumes would bring {c.money(amt)} more.") for acc, amt in opp[opp > 0].items()]
 
 
 _LEAK_FINDERS = (_leak_discount, _leak_band, _leak_rebates, _leak_rush_custom, _leak_late, _leak_cts,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlab.apa._common import _html
+from kamlab import format as fmt
 from kamlab.data import DataError
 
 __all__ = ["CostToServeMatrix", "QUADRANTS", "cost_to_serve_matrix"]
@@ -27,10 +27,12 @@ class CostToServeMatrix:
         return self.table["quadrant"].value_counts().reindex(QUADRANTS, fill_value=0)
 
     def _repr_html_(self) -> str:
-        return _html("Cost-to-serve matrix (Shapiro et al., 1987)",
-                     {"price split (net price / list)": self.price_split,
-                      "cost split (cost-to-serve / revenue)": self.cost_split,
-                      **{q: int(n) for q, n in self.counts.items()}})
+        figures = {"price split (net price / list)": self.price_split,
+                   "cost split (cost-to-serve / revenue)": self.cost_split,
+                   **{f"{q} (accounts)": int(n) for q, n in self.counts.items()}}
+        kinds = {k: "percent" if "split" in k else "count" for k in figures}
+        return fmt.report_series(figures, title="Cost-to-serve matrix (Shapiro et al., 1987)",
+                                 kinds=kinds).to_html()
 
 
 QUADRANTS = ("carriage trade", "passive", "aggressive", "bargain basement")

@@ -7,7 +7,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from kamlab.apa._common import _html
+from kamlab import format as fmt
 from kamlab.data import DataError, Dataset
 
 __all__ = ["TDABCResult", "tdabc", "capacity_report", "capacity_report_from"]
@@ -32,10 +32,14 @@ class TDABCResult:
                              "cost_assigned": self.used_by_activity * self.rate})
 
     def _repr_html_(self) -> str:
-        return _html("Time-driven activity-based costing",
-                     {"cost per time unit": self.rate, "time used": self.used, "time unused": self.unused,
-                      "utilization": f"{self.utilization:.1%}", "cost assigned": self.assigned_cost,
-                      "cost of unused capacity": self.unused_cost}, self.table())
+        head = fmt.report_series({"cost per time unit": self.rate, "time used": self.used, "time unused": self.unused,
+                                  "utilization": self.utilization, "cost assigned": self.assigned_cost,
+                                  "cost of unused capacity": self.unused_cost},
+                                 title="Time-driven activity-based costing",
+                                 kinds={"cost per time unit": "money", "time used": "number", "time unused": "number",
+                                        "cost assigned": "money", "cost of unused capacity": "money"})
+        table = self.table().rename_axis("activity")
+        return head.to_html() + fmt.report_table(table, money=["unit_cost", "cost_assigned"]).to_html()
 
 
 def tdabc(cost_of_capacity: float, practical_capacity: float, unit_times: Mapping[str, float],

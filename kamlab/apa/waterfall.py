@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlab.apa._common import _html
+from kamlab import format as fmt
 from kamlab.apa.pnl import DEFAULT_COST_OF_CAPITAL, _line_pocket, account_pnl
 from kamlab.data import DataError, Dataset
 
@@ -44,8 +44,11 @@ class Waterfall:
         steps = self.steps.set_index("step")
         if not self.per_unit_meaningful:    # a mixed basket: only the shares of list price mean something
             steps = steps.drop(columns="per_unit")
-        return _html(f"Price waterfall ({scope}), in fractions of list price",
-                     {"units": self.units, "products": self.n_products, "currency": self.currency}, steps)
+        head = fmt.report_series({"units": self.units, "products": self.n_products, "currency": self.currency},
+                                 title=f"Price waterfall ({scope})",
+                                 kinds={"units": "count", "products": "count", "currency": "text"})
+        return head.to_html() + fmt.report_table(steps, currency=self.currency, money=["per_unit"],
+                                                 percents=["fraction_of_list"]).to_html()
 
 
 _WATERFALL = (("list price", "price", "list_revenue", 1), ("on-invoice discount", "leak", "on_invoice_discount", -1),
@@ -163,8 +166,9 @@ class PocketPriceBand:
         return float(self.percentiles[0.95] - self.percentiles[0.05])
 
     def _repr_html_(self) -> str:
-        return _html(f"Pocket price band by {self.by} ({len(self.values)} observations)",
-                     {f"p{int(round(q * 100))}": v for q, v in self.percentiles.items()})
+        title = f"Pocket price band by {self.by} ({len(self.values):,} observations), as a share of list price"
+        band = {f"P{int(round(q * 100))}": v for q, v in self.percentiles.items()}
+        return fmt.report_series(band, title=title, kinds=dict.fromkeys(band, "percent")).to_html()
 
 
 _BAND_QS = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kamlab.apa._common import _html
+from kamlab import format as fmt
 from kamlab.data import DataError
 
 __all__ = ["whale_curve", "WhaleSummary", "whale_summary"]
@@ -22,7 +22,7 @@ def _profits(profits) -> pd.Series:
         raise DataError("profits contain missing values")
     total = s.sum()
     if total <= 0:
-        raise DataError(f"total profit is {total:,.2f}: a whale curve (profit as a share of the total) "
+        raise DataError(f"total profit is {fmt.money(total, decimals=2)}: a whale curve (profit as a share of the total) "
                         "needs a positive total profit")
     return s
 
@@ -59,13 +59,15 @@ class WhaleSummary:
     n_loss_making: int
 
     def _repr_html_(self) -> str:
-        return _html("Whale curve", {
-            "peak of the curve (profit as % of total)": f"{self.peak_pct:.1%}",
-            "reached at this share of accounts": f"{self.peak_share:.1%}",
-            "profit of the top 20% of accounts": f"{self.top20_pct:.1%}",
-            "losses as % of total profit": f"{self.loss_pct:.1%}",
-            "subsidy ratio (losses / gains)": f"{self.subsidy_ratio:.1%}",
-            "accounts (loss-making)": f"{self.n_accounts} ({self.n_loss_making})"})
+        shares = ("peak_pct", "peak_share", "top20_pct", "loss_pct", "subsidy_ratio")
+        figures = {"peak of the curve (profit as % of total)": self.peak_pct,
+                   "reached at this share of accounts": self.peak_share,
+                   "profit of the top 20% of accounts": self.top20_pct,
+                   "losses as % of total profit": self.loss_pct,
+                   "subsidy ratio (losses / gains)": self.subsidy_ratio,
+                   "accounts": self.n_accounts, "loss-making accounts": self.n_loss_making}
+        kinds = {k: "percent" if i < len(shares) else "count" for i, k in enumerate(figures)}
+        return fmt.report_series(figures, title="Whale curve", kinds=kinds).to_html()
 
 
 def whale_summary(profits) -> WhaleSummary:

@@ -13,7 +13,7 @@ from kamlab._lazy import lazy_namespace
 __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
     "state": ("PageState",),
     "header": ("Header", "workbench", "query_params", "LiveOutput"),
-    "render": ("column_kinds", "chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
+    "render": ("chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
                "account_names", "named", "statement", "leak_summary", "cashflow_table", "export_plan",
                "percent_grid", "wallet_rule_grid"),
     "controls": ("AccountPicker", "AHPControls", "ahp_controls", "refreshable"),

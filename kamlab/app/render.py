@@ -1,8 +1,8 @@
 """How a live output shows what its function returns: charts as page-wide SVG, tables as finance tables.
 
-Formatting is `kamlab.format`'s (money with the dataset's currency, percents as percents, readable
-labels); this module only decides which columns are money, percents or counts, from the column names
-the domain functions use (``*_pct`` and shares are fractions, revenue/margin/cost columns are money).
+All formatting is `kamlab.format`'s (money with the dataset's currency, percents as percents, readable
+labels, which columns are money or percents); `fmt_money`, `fmt_percent` and `fmt_label` are its
+`money`, `percent` and `label` under the names pages already use.
 """
 from __future__ import annotations
 
@@ -10,112 +10,18 @@ import dataclasses
 import html
 import io
 import math
-import re
 import warnings
 
 import pandas as pd
 
-__all__ = ["render", "column_kinds", "chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
+from kamlab import format as fmt
+from kamlab.format import label as fmt_label
+from kamlab.format import money as fmt_money
+from kamlab.format import percent as fmt_percent
+
+__all__ = ["render", "chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
            "account_names", "named", "statement", "leak_summary", "cashflow_table", "export_plan",
            "percent_grid", "wallet_rule_grid"]
-
-_PERCENT = re.compile(r"(_pct|_share|^share|share_of|_rate$|^rate$|probability|retention|_of_list$|margin_%"
-                      r"|^pocket_price$|^weight|stability|in_top)", re.I)
-_COUNT = re.compile(r"(rank|(^|_)count|^n_|_n$|lines$|orders$|quantity|qty|days|accounts$|year$|^period$|tier$"
-                    r"|hours|visits)", re.I)
-_MONEY = re.compile(r"(revenue|margin|cost|amount|profit|value|npv|price|effect|stranded|headroom|wallet|rebate"
-                    r"|freight|discount|cash|flow|cogs|gain|fixed|payment|sales|spend|budget|investment|bonus"
-                    r"|pay$|total|clv|ebit|loss|saving)", re.I)
-
-
-def _format():
-    try:
-        from kamlab import format as fmt  # the formatting service (issue 12's second half)
-    except ImportError:  # pragma: no cover - before kamlab.format lands
-        return None
-    return fmt
-
-
-def fmt_money(x, currency: str = "", *, compact: bool = False) -> str:
-    """Money with the currency and thousands separators ('1,234,567 EUR'), or compact ('1.23M EUR')."""
-    fmt = _format()
-    if fmt is not None:
-        return fmt.money(x, currency, compact=compact)
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    if compact:
-        from kamlab.plots.style import money
-
-        text = money(float(x))
-    else:
-        text = f"{float(x):,.0f}"
-    return f"{text} {currency}".strip()
-
-
-def fmt_percent(x, *, digits: int = 1) -> str:
-    fmt = _format()
-    if fmt is not None:
-        return fmt.percent(x, digits=digits)
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"{float(x) * 100:.{digits}f}%"
-
-
-def fmt_label(name) -> str:
-    fmt = _format()
-    if fmt is not None:
-        return fmt.label(name)
-    text = str(name).replace("_pct", " %").replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def column_kinds(df: pd.DataFrame) -> dict[str, tuple[str, ...]]:
-    """Which numeric columns are money, percents and counts, by their names (see the module docstring)."""
-    money, percents, counts = [], [], []
-    for col in df.columns:
-        if not pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
-            continue
-        name = str(col)
-        if _PERCENT.search(name):
-            percents.append(col)
-        elif _COUNT.search(name):
-            counts.append(col)
-        elif _MONEY.search(name):
-            money.append(col)
-        elif pd.api.types.is_integer_dtype(df[col]):
-            counts.append(col)
-    return {"money": tuple(money), "percents": tuple(percents), "counts": tuple(counts)}
-
-
-def _fallback_table(df: pd.DataFrame, currency: str, kinds: dict, title: str | None) -> str:
-    """The finance table before `kamlab.format` lands: formatted cells, numbers right-aligned, unbroken."""
-    numeric = {*kinds["money"], *kinds["percents"], *kinds["counts"]}
-    cols = []
-    for col in df.columns:
-        s = df[col]
-        if col in kinds["money"]:
-            cells = [fmt_money(v, currency) if pd.notna(v) else "–" for v in s]
-        elif col in kinds["percents"]:
-            cells = [fmt_percent(v) if pd.notna(v) else "–" for v in s]
-        elif col in kinds["counts"]:
-            cells = [f"{v:,.0f}" if pd.notna(v) else "–" for v in s]
-        elif pd.api.types.is_float_dtype(s):
-            numeric.add(col)
-            cells = [f"{v:,.2f}" if pd.notna(v) else "–" for v in s]
-        else:
-            cells = ["–" if (not isinstance(v, str) and pd.isna(v)) else str(v) for v in s.astype(object)]
-        cols.append(cells)
-    num = [c in numeric for c in df.columns]
-
-    def cell(tag, text, right):
-        style = ' style="text-align:right;white-space:nowrap"' if right else ' style="text-align:left"'
-        return f"<{tag}{style}>{html.escape(str(text))}</{tag}>"
-
-    head = "".join(cell("th", fmt_label(c), r) for c, r in zip(df.columns, num))
-    rows = "".join("<tr>" + "".join(cell("td", col[i], r) for col, r in zip(cols, num)) + "</tr>"
-                   for i in range(len(df)))
-    cap = f"<caption>{html.escape(title)}</caption>" if title else ""
-    return f'<table class="kamlab-table">{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, index: bool | None = None):
@@ -135,12 +41,7 @@ def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, ind
             df = df.reset_index()
     else:
         df = df.reset_index(drop=True)
-    fmt = _format()
-    if fmt is not None:
-        return fmt.report_table(df, currency=currency or None, title=title)
-    from IPython.display import HTML
-
-    return HTML(_fallback_table(df, currency, column_kinds(df), title))
+    return fmt.report_table(df, currency=currency or None, title=title)
 
 
 _MARGINS = ("left", "right", "bottom", "top", "wspace", "hspace")
@@ -188,14 +89,13 @@ def _figure_of(obj):
 
 
 def _scalar(value, currency: str) -> str:
+    """A lone value: a count, an amount (a float from 100 up), a small number, or text."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "–"
-        return fmt_money(value, currency) if abs(value) >= 100 else f"{value:,.2f}"
+    if isinstance(value, float) and math.isfinite(value) and abs(value) >= 100:
+        return html.escape(fmt.money(value, currency))
+    if isinstance(value, (int, float)):
+        return html.escape(fmt.number(value))
     return html.escape(str(value))
 
 
@@ -223,8 +123,8 @@ def render(obj, *, currency: str = "", title: str | None = None, layout: dict | 
         frame = pd.DataFrame({"item": [str(k) for k in obj], "value": list(obj.values())})
         if all(isinstance(v, (int, float)) for v in obj.values()):
             return table(frame.rename(columns={"value": title or "value"}), currency, index=False)
-        return HTML(_fallback_table(frame.astype({"value": str}), currency,
-                                    {"money": (), "percents": (), "counts": ()}, title))
+        return fmt.report_series({str(k): str(v) for k, v in obj.items()}, title=title,
+                                 kinds=dict.fromkeys(map(str, obj), "text"))
     if hasattr(obj, "_repr_html_"):
         return obj
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -266,12 +166,10 @@ def statement(values: pd.Series, currency: str = "", *, title: str | None = None
     if "pocket_margin" in values.index:  # `gross_margin` is its old name, kept as an alias for one release
         values = values.drop([n for n in ("gross_margin", "gross_margin_pct") if n in values.index])
     for name, v in values.items():
-        if pd.isna(v):
-            text = "–"
-        elif _PERCENT.search(str(name)):
-            text = fmt_percent(float(v))
+        if fmt.column_kind(name) == "percent":
+            text = fmt.percent(v)
         else:  # a statement's lines are money (an activity's line is what the activity cost)
-            text = fmt_money(float(v), currency)
+            text = fmt.money(v, currency)
         strong = str(name) in ("invoice_revenue", "pocket_revenue", "pocket_margin", "gross_margin", "net_margin",
                                "net_margin_pct")
         label = html.escape(fmt_label(name))
@@ -297,7 +195,7 @@ def cashflow_table(flows, currency: str = ""):
                           "discounted_cumulative": flows.discounted_cumulative.to_numpy()})
 
     def years(v) -> str:
-        return "never" if v is None or not math.isfinite(float(v)) else f"{float(v):.1f} years"
+        return "never" if v is None or not math.isfinite(float(v)) else f"{fmt.number(v, digits=1)} years"
 
     irr = "none (no sign change)" if not math.isfinite(float(flows.irr)) else fmt_percent(float(flows.irr))
     head = (f"<p>Payback <b>{years(flows.payback)}</b> · discounted payback <b>{years(flows.discounted_payback)}"
@@ -327,14 +225,13 @@ def export_plan(plan, ds, folder) -> str:
 
 def percent_grid(frame: pd.DataFrame):
     """A grid of fractions shown as percents, with readable row and column headers (a breakeven table)."""
-    from IPython.display import HTML
 
-    shown = frame.map(lambda v: fmt_percent(float(v)) if pd.notna(v) else "–")
-    shown.index = [fmt_percent(v) if isinstance(v, float) else fmt_label(v) for v in shown.index]
-    shown.columns = [fmt_percent(v) if isinstance(v, float) else fmt_label(v) for v in shown.columns]
-    if frame.index.name or frame.columns.name:
-        shown.index.name = f"{frame.index.name or ''} \\ {frame.columns.name or ''}".strip(" \\")
-    return HTML(shown.to_html(border=0, classes="kamlab-table"))
+    head = lambda v: fmt.percent(v) if isinstance(v, float) else fmt.label(v)  # noqa: E731
+    shown = frame.copy()
+    shown.index = pd.Index([head(v) for v in frame.index], name=(
+        f"{frame.index.name or ''} \\ {frame.columns.name or ''}".strip(" \\") or None))
+    shown.columns = [head(v) for v in frame.columns]
+    return fmt.report_table(shown, percents=shown.columns, index=True)
 
 
 def wallet_rule_grid(brands=(2, 3, 4)):

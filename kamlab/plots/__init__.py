@@ -10,7 +10,7 @@ from __future__ import annotations
 from kamlab._lazy import lazy_namespace
 
 __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
-    "style": ("set_style", "font_scale", "money", "percent", "money_axis", "percent_axis", "get_ax", "PALETTE",
+    "style": ("set_style", "font_scale", "money_axis", "percent_axis", "get_ax", "PALETTE",
               "DPI", "subplots", "axis_label", "clip_ratio_axis"),
     "apa": ("plot_account_pnl", "plot_waterfall", "plot_whale_curve", "plot_pocket_price_band",
             "plot_cost_to_serve_breakdown", "plot_cost_to_serve_matrix", "plot_relationship_cashflow"),

@@ -5,7 +5,8 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 
-from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
+from kamlab import format as fmt
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money_axis, percent_axis
 
 __all__ = ["plot_allocations", "plot_service_tiers", "plot_sbg", "plot_risk_adjusted_npv",
            "plot_compensation"]
@@ -25,16 +26,16 @@ def plot_allocations(allocations, *, ax: Axes | None = None) -> Axes:
             hours = a.table.at[i, "allocated"]
             ax.barh(row, hours, left=left, color=colours[i], edgecolor="white")
             frac = a.table.at[i, "fraction"]
-            text = f"{i}" + ("" if frac >= 1 else f" ({percent(frac, 0)})")
+            text = f"{i}" + ("" if frac >= 1 else f" ({fmt.percent(frac, digits=0)})")
             ax.text(left + hours / 2, row, text, ha="center", va="center", color="white", fontweight="bold")
             left += hours
-        ax.text(a.capacity * 1.02, row, money(a.total_value), va="center", fontweight="bold")
+        ax.text(a.capacity * 1.02, row, fmt.money(a.total_value, compact=True), va="center", fontweight="bold")
     ax.axvline(allocations[0].capacity, color=PALETTE["loss"], ls="--", label="capacity")
     ax.set_yticks(y, [a.method for a in allocations])
     ax.set_xlim(0, allocations[0].capacity * 1.25)
     ax.set_xlabel("hours allocated")
     ax.set_title("Same hours, different value: " + " vs ".join(
-        f"{a.method} {money(a.total_value)}" for a in allocations))
+        f"{a.method} {fmt.money(a.total_value, compact=True)}" for a in allocations))
     return ax
 
 
@@ -43,14 +44,15 @@ def plot_service_tiers(tiers, *, ax: Axes | None = None, currency: str = "") -> 
     ax = get_ax(ax)
     s = tiers.summary
     x = np.arange(len(s))
-    ax.bar(x - 0.2, s["accounts"], 0.4, color=PALETTE["accent"], label=f"by score: {money(tiers.total_cost, currency)}")
+    ax.bar(x - 0.2, s["accounts"], 0.4, color=PALETTE["accent"],
+           label=f"by score: {fmt.money(tiers.total_cost, currency, compact=True)}")
     if "accounts_today" in s.columns:
         ax.bar(x + 0.2, s["accounts_today"], 0.4, color=PALETTE["muted"],
-               label=f"today: {money(tiers.current_cost, currency)}")
+               label=f"today: {fmt.money(tiers.current_cost, currency, compact=True)}")
     ax.set_xticks(x, list(s.index))
     ax.set_ylabel("accounts")
     ax.legend()
-    ax.set_title(f"Service tiers: saving {money(tiers.saving, currency)} a year")
+    ax.set_title(f"Service tiers: saving {fmt.money(tiers.saving, currency, compact=True)} a year")
     return ax
 
 
@@ -60,7 +62,7 @@ def plot_sbg(fit, survivors=None, *, periods: int | None = None, ax: Axes | None
     periods = periods or fit.n_periods * 2
     t = np.arange(periods + 1)
     ax.plot(t, fit.survival(t), color=PALETTE["accent"],
-            label=f"sBG fit (alpha {fit.alpha:.2f}, beta {fit.beta:.2f})")
+            label=f"sBG fit (alpha {fmt.number(fit.alpha, digits=2)}, beta {fmt.number(fit.beta, digits=2)})")
     if survivors is not None:
         s = np.asarray(survivors, dtype=float)
         ax.plot(np.arange(len(s)), s / s[0], "o", color=PALETTE["neutral"], label="observed")
@@ -86,8 +88,9 @@ def plot_risk_adjusted_npv(result, *, ax: Axes | None = None, currency: str = ""
     ax.set_xlabel("period")
     ax.set_ylabel(axis_label("cash flow", currency))
     ax.legend()
-    ax.set_title(f"Risk-adjusted NPV {money(result.npv, currency)} (ROI {percent(result.roi, 0)}) vs "
-                 f"{money(result.unadjusted_npv, currency)} ignoring risk")
+    ax.set_title(f"Risk-adjusted NPV {fmt.money(result.npv, currency, compact=True)} "
+                 f"(ROI {fmt.percent(result.roi, digits=0)}) vs "
+                 f"{fmt.money(result.unadjusted_npv, currency, compact=True)} ignoring risk")
     return ax
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from kamlab import format as fmt
-from kamlab.plots.style import PALETTE, axis_label, clip_ratio_axis, get_ax, money, money_axis, percent, percent_axis
+from kamlab.plots.style import PALETTE, axis_label, clip_ratio_axis, get_ax, money_axis, percent_axis
 
 __all__ = ["plot_account_pnl", "plot_waterfall", "plot_whale_curve", "plot_pocket_price_band",
            "plot_cost_to_serve_breakdown", "plot_cost_to_serve_matrix", "plot_relationship_cashflow"]
@@ -49,8 +49,8 @@ def plot_account_pnl(pnl: pd.DataFrame, *, ax: Axes | None = None, column: str =
     ax.set_yticks(y, _account_labels(picked.index))
     ax.axvline(0, color=PALETTE["neutral"], lw=1)
     for yi, v, r in zip(y, values, rev):
-        pct = f" ({percent(v / r)})" if r else ""
-        ax.annotate(f"{money(v)}{pct}", (v, yi), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
+        pct = f" ({fmt.percent(v / r)})" if r else ""
+        ax.annotate(f"{fmt.money(v, compact=True)}{pct}", (v, yi), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
                     ha="left" if v >= 0 else "right", va="center", fontsize="small")
     money_axis(ax.xaxis)
     ax.set_xlabel(axis_label(fmt.label(column), currency))
@@ -92,7 +92,8 @@ def plot_waterfall(waterfall, *, ax: Axes | None = None, per_unit: bool = True, 
     x = np.arange(len(steps))
     ax.bar(x, heights, bottom=bottoms, color=colors, edgecolor="white")
     for xi, b, h, v, f in zip(x, bottoms, heights, steps[col], steps["fraction_of_list"]):
-        ax.annotate(f"{money(v)}\n{percent(f)}", (xi, b + max(h, 0)), xytext=(0, 3), textcoords="offset points",
+        ax.annotate(f"{fmt.money(v, compact=True)}\n{fmt.percent(f)}", (xi, b + max(h, 0)), xytext=(0, 3),
+                    textcoords="offset points",
                     ha="center", va="bottom", fontsize="small")
     ax.set_xticks(x, steps["step"].tolist(), rotation=30, ha="right")
     money_axis(ax.yaxis)
@@ -125,7 +126,7 @@ def plot_whale_curve(curve: pd.DataFrame, *, ax: Axes | None = None, title: str 
     i = int(np.argmax(y))
     ax.plot([x[i]], [y[i]], "o", color=PALETTE["loss"], ms=9)
     right = x[i] > 0.6
-    ax.annotate(f"peak {percent(y[i], 0)} of profit\nat {percent(x[i], 0)} of accounts", (x[i], y[i]),
+    ax.annotate(f"peak {fmt.percent(y[i], digits=0)} of profit\nat {fmt.percent(x[i], digits=0)} of accounts", (x[i], y[i]),
                 xytext=(-10 if right else 10, -36), textcoords="offset points", fontsize="small",
                 ha="right" if right else "left")
     ax.annotate("total profit = 100%", (0.02, 1.0), xytext=(0, 4), textcoords="offset points", fontsize="small",
@@ -160,14 +161,14 @@ def plot_pocket_price_band(band, *, ax: Axes | None = None, bins: int = 30, titl
     for k, (q, ls) in enumerate(((0.10, ":"), (0.50, "-"), (0.90, ":"))):
         v = band.percentiles[q]
         ax.axvline(v, color=PALETTE["loss"], ls=ls, lw=1.5)
-        ax.annotate(f"p{int(q * 100)} {percent(v)}", (v, 1), xycoords=("data", "axes fraction"),
+        ax.annotate(f"p{int(q * 100)} {fmt.percent(v)}", (v, 1), xycoords=("data", "axes fraction"),
                     xytext=(3, -14 - 16 * k), textcoords="offset points", fontsize="small", color=PALETTE["loss"],
                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     percent_axis(ax.xaxis)
     percent_axis(ax.yaxis)
     ax.set_xlabel("pocket price, % of list price")
     ax.set_ylabel("share of list revenue")
-    ax.set_title(title or f"Pocket price band by {band.by.replace('_', ' ')}: width {percent(band.width)} (p5-p95)")
+    ax.set_title(title or f"Pocket price band by {band.by.replace('_', ' ')}: width {fmt.percent(band.width)} (p5-p95)")
     return ax
 
 
@@ -201,8 +202,8 @@ def plot_cost_to_serve_breakdown(pnl: pd.DataFrame, activities=None, *, ax: Axes
         ax.barh(y, v, left=left, color=colors[i % len(colors)], label=fmt.label(act))
         left += v
     for yi, tot, r in zip(y, picked["cost_to_serve"], picked["invoice_revenue"]):
-        pct = f" ({percent(tot / r)} of revenue)" if r else ""
-        ax.annotate(f"{money(tot)}{pct}", (tot, yi), xytext=(4, 0), textcoords="offset points", va="center",
+        pct = f" ({fmt.percent(tot / r)} of revenue)" if r else ""
+        ax.annotate(f"{fmt.money(tot, compact=True)}{pct}", (tot, yi), xytext=(4, 0), textcoords="offset points", va="center",
                     fontsize="small")
     ax.set_yticks(y, _account_labels(picked.index))
     money_axis(ax.xaxis)
@@ -274,17 +275,18 @@ def plot_relationship_cashflow(metrics, *, ax: Axes | None = None, title: str | 
     ax.bar(x, flows.to_numpy(), color=[PALETTE["gain"] if v >= 0 else PALETTE["loss"] for v in flows], alpha=0.75,
            label="cash flow")
     for xi, v in zip(x, flows):
-        ax.annotate(money(v), (xi, v), xytext=(0, 3 if v >= 0 else -12), textcoords="offset points", ha="center",
+        ax.annotate(fmt.money(v, compact=True), (xi, v), xytext=(0, 3 if v >= 0 else -12), textcoords="offset points",
+                    ha="center",
                     fontsize="small")
     ax.plot(x, metrics.cumulative.to_numpy(), "-o", color=PALETTE["accent"], lw=2, label="cumulative")
     ax.plot(x, metrics.discounted_cumulative.to_numpy(), "--", color=PALETTE["neutral"], lw=2,
-            label=f"discounted cumulative ({percent(metrics.rate, 0)})")
+            label=f"discounted cumulative ({fmt.percent(metrics.rate, digits=0)})")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x, [str(i) for i in flows.index], rotation=0)
     money_axis(ax.yaxis)
     ax.set_ylabel(axis_label("cash flow", currency))
-    pb = "never" if not np.isfinite(metrics.payback) else f"{metrics.payback:.2f} periods"
-    ax.set_title(title or f"The relationship's cash flow: payback {pb}, NPV {money(metrics.npv, currency)}")
+    pb = "never" if not np.isfinite(metrics.payback) else f"{fmt.number(metrics.payback, digits=1)} periods"
+    ax.set_title(title or f"The relationship's cash flow: payback {pb}, NPV {fmt.money(metrics.npv, currency, compact=True)}")
     ax.legend(fontsize="small", loc="best", framealpha=0.9)
     ax.margins(y=0.12)
     return ax

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent
+from kamlab import format as fmt
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money_axis
 
 __all__ = ["plot_share_of_wallet", "plot_cross_sell", "plot_price_volume_mix", "plot_jbp"]
 
@@ -36,7 +37,7 @@ def plot_share_of_wallet(sow: pd.DataFrame, *, ax: Axes | None = None, top: int 
     ax.barh(y, d["sales"], color=PALETTE["accent"], label="our sales")
     ax.barh(y, d["headroom"], left=d["sales"], color=PALETTE["muted"], label="headroom (rest of wallet)")
     for yi, total, share in zip(y, d["sales"] + d["headroom"], d["share"]):
-        ax.text(total, yi, f" {percent(share, 0)}", va="center", fontsize="small")  # text: cheaper than annotate
+        ax.text(total, yi, f" {fmt.percent(share, digits=0)}", va="center", fontsize="small")  # text: cheaper than annotate
     ax.set_yticks(y, _labels(d))
     money_axis(ax.xaxis)
     ax.set_xlabel(axis_label("yearly spend", currency))
@@ -65,7 +66,7 @@ def plot_cross_sell(opportunities: pd.DataFrame, *, ax: Axes | None = None, titl
     y = np.arange(len(opportunities))[::-1]
     ax.barh(y, opportunities["weighted_headroom"], color=PALETTE["gain"])
     for yi, v, m in zip(y, opportunities["weighted_headroom"], opportunities["margin_pct"]):
-        ax.text(v, yi, f" {money(v)} at {percent(m, 0)} margin", va="center", fontsize="small")
+        ax.text(v, yi, f" {fmt.money(v, compact=True)} at {fmt.percent(m, digits=0)} margin", va="center", fontsize="small")
     ax.set_yticks(y, _labels(opportunities))
     money_axis(ax.xaxis)
     ax.set_xlabel(axis_label("margin-weighted headroom (margin still on the table)", currency))
@@ -80,12 +81,12 @@ def _bridge(ax: Axes, labels, start: float, steps, end: float) -> None:
     ax.bar(xs[0], start, color=PALETTE["neutral"])
     for x, v in zip(xs[1:-1], steps):
         ax.bar(x, v, bottom=level, color=PALETTE["gain"] if v >= 0 else PALETTE["loss"])
-        ax.annotate(money(v), (x, level + max(v, 0)), xytext=(0, 3), textcoords="offset points", ha="center",
+        ax.annotate(fmt.money(v, compact=True), (x, level + max(v, 0)), xytext=(0, 3), textcoords="offset points", ha="center",
                     fontsize="small")
         level += v
     ax.bar(xs[-1], end, color=PALETTE["accent"])
     for x, v in ((xs[0], start), (xs[-1], end)):
-        ax.annotate(money(v), (x, max(v, 0)), xytext=(0, 3), textcoords="offset points", ha="center",
+        ax.annotate(fmt.money(v, compact=True), (x, max(v, 0)), xytext=(0, 3), textcoords="offset points", ha="center",
                     fontsize="small")
     ax.set_xticks(xs, labels)
     ax.axhline(0, color=PALETTE["neutral"], lw=1)
@@ -111,7 +112,7 @@ def plot_price_volume_mix(pvm, *, ax: Axes | None = None, labels: tuple[str, str
     start, end = float((b["p0"] * b["q0"]).sum()), float((b["p1"] * b["q1"]).sum())
     _bridge(ax, [labels[0], "price", "volume", "mix", labels[1]], start, [pvm.price, pvm.volume, pvm.mix], end)
     ax.set_ylabel(axis_label(pvm.measure, currency))
-    ax.set_title(title or f"Price-volume-mix of {pvm.measure}: {money(pvm.total, currency)} change")
+    ax.set_title(title or f"Price-volume-mix of {pvm.measure}: {fmt.money(pvm.total, currency, compact=True)} change")
     return ax
 
 

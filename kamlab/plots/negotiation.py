@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from kamlab import format as fmt
-from kamlab.plots.style import PALETTE, axis_label, get_ax, money, money_axis, percent, percent_axis
+from kamlab.plots.style import PALETTE, axis_label, get_ax, money_axis, percent_axis
 
 __all__ = ["plot_breakeven", "plot_escalator", "plot_give_get", "plot_negotiation", "plot_sla_cost"]
 
@@ -19,13 +19,13 @@ def plot_breakeven(table: pd.DataFrame, *, ax: Axes | None = None, highlight=Non
     colors = [PALETTE["accent"], PALETTE["neutral"], PALETTE["loss"], PALETTE["gain"], PALETTE["muted"]]
     for i, (margin, row) in enumerate(table.iterrows()):
         ax.plot(row.index.to_numpy(dtype=float), row.to_numpy(dtype=float), lw=2.5,
-                color=colors[i % len(colors)], label=f"margin {percent(margin, 0)}", **kwargs)
+                color=colors[i % len(colors)], label=f"margin {fmt.percent(margin, digits=0)}", **kwargs)
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
     if highlight is not None:
         x, y = highlight
         ax.plot([x], [y], "o", ms=12, color=PALETTE["loss"], zorder=5)
-        ax.annotate(f"{percent(x)} price -> {percent(y)} volume", (x, y), textcoords="offset points",
+        ax.annotate(f"{fmt.percent(x)} price -> {fmt.percent(y)} volume", (x, y), textcoords="offset points",
                     xytext=(10, 10), fontsize="large", fontweight="bold")
     percent_axis(ax.xaxis)
     percent_axis(ax.yaxis)
@@ -41,7 +41,7 @@ def plot_escalator(schedule, *, ax: Axes | None = None, currency: str = "", **kw
     ax = get_ax(ax)
     years = schedule.prices.index.to_numpy()
     bars = ax.bar(years, schedule.prices.to_numpy(), color=PALETTE["accent"], label="price", **kwargs)
-    ax.bar_label(bars, labels=[money(v) if v >= 1000 else fmt.money(v, decimals=2) for v in schedule.prices],
+    ax.bar_label(bars, labels=[fmt.money(v, compact=True) if v >= 1000 else fmt.money(v, decimals=2) for v in schedule.prices],
                  fontsize="medium",
                  label_type="center", color="white", fontweight="bold")
     ax.axhline(schedule.level_price, color=PALETTE["loss"], lw=2.5, ls="--",
@@ -120,7 +120,7 @@ def plot_sla_cost(curve: pd.DataFrame, *, current: float | None = None, ax: Axes
                  labels=["expected penalties", "capacity"], colors=[PALETTE["loss"], PALETTE["accent"]],
                  alpha=0.75, **kwargs)
     if current is not None:
-        ax.axvline(current, color="black", lw=2, label=f"promised {percent(current)}")
+        ax.axvline(current, color="black", lw=2, label=f"promised {fmt.percent(current)}")
     percent_axis(ax.xaxis)
     money_axis(ax.yaxis)
     ax.set_xlabel("service level promised")

@@ -15,7 +15,7 @@ from kamlab import format as fmt
 from kamlab.apa import Waterfall
 from kamlab.plots.apa import plot_waterfall
 from kamlab.plots.growth import _bridge, plot_cross_sell, plot_jbp
-from kamlab.plots.style import PALETTE, axis_label, clip_ratio_axis, get_ax, money, money_axis, percent_axis
+from kamlab.plots.style import PALETTE, axis_label, clip_ratio_axis, get_ax, money_axis, percent_axis
 
 __all__ = ["plot_simulation", "plot_stranded_costs", "plot_margin_trend", "plot_violations", "figure_img",
            "plan_charts", "plan_page"]
@@ -41,7 +41,7 @@ def plot_simulation(sim, *, ax: Axes | None = None, title: str | None = None, cu
     labels = ["before"] + [f"{a}\n{k}" for a, k in zip(e["account_id"], e["kind"])] + ["after"]
     _bridge(ax, labels, sim.before_profit, list(e["profit_effect"]), sim.after_profit)
     ax.axhline(sim.naive_after_profit, color=PALETTE["loss"], ls="--", lw=2,
-               label=f"naive fully allocated view: {money(sim.naive_after_profit, currency)}")
+               label=f"naive fully allocated view: {fmt.money(sim.naive_after_profit, currency, compact=True)}")
     levels = sim.before_profit + np.concatenate([[0.0], np.cumsum(e["profit_effect"].to_numpy(dtype=float))])
     lo = min(levels.min(), sim.naive_after_profit, sim.after_profit)
     hi = max(levels.max(), sim.naive_after_profit, sim.after_profit)
@@ -54,7 +54,8 @@ def plot_simulation(sim, *, ax: Axes | None = None, title: str | None = None, cu
         ax.set_ylabel(axis_label("portfolio net margin", currency))
     sign = lambda v: fmt.money(v, currency, compact=True, signed=True)  # noqa: E731
     ax.set_title(title or f"Profit changes {sign(sim.after_profit - sim.before_profit)}; the naive view expected "
-                          f"{sign(sim.naive_after_profit - sim.before_profit)} ({money(sim.stranded_cost)} stranded)")
+                          f"{sign(sim.naive_after_profit - sim.before_profit)} ("
+                          f"{fmt.money(sim.stranded_cost, compact=True)} stranded)")
     return ax
 
 
@@ -82,13 +83,15 @@ def plot_stranded_costs(sim, *, ax: Axes | None = None, top: int = 12, title: st
     y = np.arange(len(keep))[::-1]
     ax.barh(y, keep["stranded_reallocated"], color=PALETTE["loss"])
     for yi, acc, v in zip(y, keep.index, keep["stranded_reallocated"]):
-        ax.annotate(f"net {money(b.loc[acc, 'net_margin'])} -> {money(keep.loc[acc, 'net_margin'])}", (v, yi),
+        before, after = (fmt.money(f.loc[acc, "net_margin"], compact=True) for f in (b, keep))
+        ax.annotate(f"net {before} -> {after}", (v, yi),
                     xytext=(4, 0), textcoords="offset points", va="center", fontsize="small")
     ax.set_yticks(y, [str(i) for i in keep.index])
     money_axis(ax.xaxis)
     ax.set_xlabel(axis_label("stranded cost picked up", currency))
     ax.margins(x=0.45)
-    ax.set_title(title or f"{money(sim.stranded_cost, currency)} of stranded cost lands on the remaining accounts",
+    stranded = fmt.money(sim.stranded_cost, currency, compact=True)
+    ax.set_title(title or f"{stranded} of stranded cost lands on the remaining accounts",
                  y=1.0)
     return ax
 

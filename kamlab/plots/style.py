@@ -1,7 +1,8 @@
 """The house look, chart sizes and the number formats every plot shares.
 
 The numbers themselves are formatted by `kamlab.format` (one service for pages, panels, the plan and
-the exports); `money`, `percent`, `money_axis` and `percent_axis` here are its chart forms.
+the exports): chart text calls `kamlab.format.money(v, currency, compact=True)` and `kamlab.format.percent`
+directly; `money_axis` and `percent_axis` here put its tick formatters on an axis.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 # matplotlib is imported inside the functions: the number formats serve pages without any chart, and a
 # Voila page pays for every module its kernel loads.
 
-__all__ = ["set_style", "font_scale", "money", "percent", "money_axis", "percent_axis", "get_ax", "PALETTE",
+__all__ = ["set_style", "font_scale", "money_axis", "percent_axis", "get_ax", "PALETTE",
            "DPI", "subplots", "axis_label", "clip_ratio_axis"]
 
 PALETTE = {"gain": "#2e7d32", "loss": "#c62828", "neutral": "#546e7a", "accent": "#1565c0",
@@ -95,32 +96,6 @@ def subplots(kind: str = "wide", *, presenter: bool | None = None, **kwargs):
     return plt.subplots(figsize=figure_size(kind, presenter=presenter), **kwargs)
 
 
-def money(value: float, currency: str = "") -> str:
-    """Money in a chart's short form, `kamlab.format.money(value, currency, compact=True)`.
-
-    Examples
-    --------
-    >>> money(1234567), money(-45200), money(999), money(999999), money(float("nan"))
-    ('1.23M', '-45.2k', '999', '1M', '–')
-    """
-    from kamlab import format as fmt
-
-    return fmt.money(value, currency, compact=True)
-
-
-def percent(value: float, decimals: int = 1) -> str:
-    """A fraction as a percent, `kamlab.format.percent(value, digits=decimals)`.
-
-    Examples
-    --------
-    >>> percent(0.1234), percent(3), percent(float("inf"))
-    ('12.3%', '300.0%', 'n/a')
-    """
-    from kamlab import format as fmt
-
-    return fmt.percent(value, digits=decimals)
-
-
 def axis_label(text: str, currency: str = "") -> str:
     """An axis title with the currency in brackets when there is one: 'net margin (GBP)'.
 
@@ -190,8 +165,10 @@ def clip_ratio_axis(ax: Axes, values, names, *, which: str = "y", limit: float =
     lo, hi = min(float(inside.min()), 0.0), max(float(inside.max()), 0.0)
     pad = 0.1 * (hi - lo or 1.0)
     (ax.set_ylim if which == "y" else ax.set_xlim)(lo - pad, hi + pad)
-    shown = [f"{name} {percent(x, 0) if percent(x, 0) != 'n/a' else '(no revenue)'}"
-             for name, x in zip(n[off][:3], v[off][:3])]
+    from kamlab.format import NOT_AVAILABLE, percent
+
+    shown = [f"{name} {text if text != NOT_AVAILABLE else '(no revenue)'}"
+             for name, text in zip(n[off][:3], (percent(x, digits=0) for x in v[off][:3]))]
     more = f" and {int(off.sum()) - 3} more" if off.sum() > 3 else ""
     ax.text(0.5, 0.99, "off the scale: " + ", ".join(shown) + more, transform=ax.transAxes,
             fontsize="small", ha="center", va="top", color=PALETTE["neutral"],

@@ -5,6 +5,7 @@ import ipywidgets as W
 import pandas as pd
 
 from kamlab import allocation, value
+from kamlab import format as fmt
 from kamlab.data import Dataset
 from kamlab.plots.allocation import plot_allocations, plot_service_tiers
 from kamlab.widgets.common import Panel, Workbench, as_workbench, panel_figure, show_figure
@@ -95,10 +96,11 @@ class AllocationPanel(Panel):
 
     def draw(self, res):
         gap = res["optimal"].total_value - res["greedy"].total_value
-        self.summary.value = (f"<b>Greedy (value per hour) {res['greedy'].total_value:,.0f}</b>: "
+        m = lambda v: fmt.money(v, self.wb.dataset.currency if self.wb is not None else "")  # noqa: E731
+        self.summary.value = (f"<b>Greedy (value per hour) {m(res['greedy'].total_value)}</b>: "
                               f"{', '.join(map(str, res['greedy'].selected))}<br><b>Optimal "
-                              f"{res['optimal'].total_value:,.0f}</b>: {', '.join(map(str, res['optimal'].selected))}"
-                              f"<br>The rule of thumb leaves <b>{gap:,.0f}</b> on the table.")
+                              f"{m(res['optimal'].total_value)}</b>: {', '.join(map(str, res['optimal'].selected))}"
+                              f"<br>The rule of thumb leaves <b>{m(gap)}</b> on the table.")
         fig, ax = panel_figure(8, 2.8)
         plot_allocations(list(res.values()), ax=ax)
         fig.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.86)

@@ -7,9 +7,10 @@ import ipywidgets as W
 import pandas as pd
 
 from kamlab import apa, scenarios
+from kamlab import format as fmt
 from kamlab.data import DataError, Dataset
 from kamlab.plots.apa import plot_waterfall, plot_whale_curve
-from kamlab.plots.style import PALETTE, money, percent
+from kamlab.plots.style import PALETTE
 from kamlab.widgets.common import Workbench, as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["apa_panel", "ApaPanel"]
@@ -17,28 +18,29 @@ __all__ = ["apa_panel", "ApaPanel"]
 _TABLE_COLUMNS = ("invoice_revenue", "gross_margin", "cost_to_serve", "net_margin", "net_margin_pct")
 
 
-def _delta(new: float, old: float, *, pct: bool = False, cost: bool = False) -> str:
+def _delta(new: float, old: float, currency: str = "", *, pct: bool = False, cost: bool = False) -> str:
     """The change, green when it helps profit (a margin up, a cost down), red when it hurts."""
     d = new - old
     if abs(d) < 1e-9:
         return '<span style="color:#546e7a">no change</span>'
     color = PALETTE["gain"] if (d > 0) != cost else PALETTE["loss"]
-    text = f"{d * 100:+.1f} pts" if pct else ("+" if d > 0 else "") + money(d)
+    text = fmt.points(d) if pct else fmt.money(d, currency, compact=True, signed=True)
     return f'<span style="color:{color}">{text}</span>'
 
 
-def _pnl_table(pnl: pd.DataFrame, names: pd.Series, n: int) -> str:
+def _pnl_table(pnl: pd.DataFrame, names: pd.Series, n: int, currency: str = "") -> str:
     ranked = pnl.sort_values("net_margin", ascending=False, kind="stable")
     picked = ranked if len(ranked) <= 2 * n else pd.concat([ranked.head(n), ranked.tail(n)])
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in
-                   ("profit rank", "account", "name", "revenue", "gross margin", "cost to serve", "net margin",
-                    "net margin %"))
+    head = "".join(f"<th>{html.escape(fmt.label(c))}</th>" for c in
+                   ("profit_rank", "account_id", "name", "invoice_revenue", "gross_margin", "cost_to_serve",
+                    "net_margin", "net_margin_pct"))
+    money = lambda v: fmt.money(v, currency, compact=True)  # noqa: E731 - a wide table: k/M
     rows = []
     for i, (acc, r) in enumerate(picked.iterrows()):
         if i == n and len(ranked) > 2 * n:
             rows.append('<tr><td colspan="8" style="text-align:center">...</td></tr>')
         color = PALETTE["gain"] if r["net_margin"] >= 0 else PALETTE["loss"]
-        pct = percent(r["net_margin_pct"]) if pd.notna(r["net_margin_pct"]) else "-"
+        pct = fmt.percent(r["net_margin_pct"])
         cells = [str(int(r["profit_rank"])), html.escape(str(acc)), html.escape(str(names.get(acc, ""))),
                  money(r["invoice_revenue"]), money(r["gross_margin"]), money(r["cost_to_serve"]),
                  f'<b style="color:{color}">{money(r["net_margin"])}</b>', pct]
@@ -129,16 +131,16 @@ class ApaPanel(W.VBox):
         losers = int((self.pnl["net_margin"] < 0).sum())
         self.summary.value = (
             '<div class="kamlab-apa-summary" style="font-size:1.15em;padding:4px 16px">'
-            f"<div>Total net margin: <b class='kamlab-total'>{money(tot['net_margin'])} {cur}</b> "
-            f"({_delta(tot['net_margin'], base['net_margin'])} vs the data's own rates)</div>"
-            f"<div>Net margin: <b>{percent(tot['net_margin_pct'])}</b> of revenue "
+            f"<div>Total net margin: <b class='kamlab-total'>{fmt.money(tot['net_margin'], cur, compact=True)}</b> "
+            f"({_delta(tot['net_margin'], base['net_margin'], cur)} vs the data's own rates)</div>"
+            f"<div>Net margin: <b>{fmt.percent(tot['net_margin_pct'])}</b> of revenue "
             f"({_delta(tot['net_margin_pct'], base['net_margin_pct'], pct=True)})</div>"
-            f"<div>Cost to serve: <b>{money(tot['cost_to_serve'])} {cur}</b> "
-            f"({_delta(tot['cost_to_serve'], base['cost_to_serve'], cost=True)}); terms cost "
-            f"<b>{money(tot['terms_cost'])}</b></div>"
+            f"<div>Cost to serve: <b>{fmt.money(tot['cost_to_serve'], cur, compact=True)}</b> "
+            f"({_delta(tot['cost_to_serve'], base['cost_to_serve'], cur, cost=True)}); terms cost "
+            f"<b>{fmt.money(tot['terms_cost'], cur, compact=True)}</b></div>"
             f"<div>Loss-making accounts: <b>{losers}</b> of {len(self.pnl)}</div></div>")
         names = ds.accounts.set_index("account_id")["name"]
-        self.table.value = _pnl_table(self.pnl, names, self.rows)
+        self.table.value = _pnl_table(self.pnl, names, self.rows, cur)
         fig, (ax1, ax2) = panel_figure(12, 4.6, ncols=2)
         try:
             plot_whale_curve(apa.whale_curve(self.pnl["net_margin"]), ax=ax1)

@@ -23,6 +23,7 @@ import ipywidgets as W
 import pandas as pd
 
 from kamlab import board
+from kamlab import format as fmt
 
 __all__ = ["group_save_panel", "GroupSavePanel", "board_view", "BoardView"]
 
@@ -140,21 +141,17 @@ def group_save_panel(selection_panel, *, board_path: str | Path | None = None) -
 
 
 # ------------------------------------------------------------------------------------------- the view
-def _pct(v: float) -> str:
-    return f"{v:.0%}"
-
-
 def _weights_html(weights: pd.DataFrame) -> str:
     if weights.empty:
         return ""
-    head = "".join(f"<th>{html.escape(str(c).replace('_', ' '))}</th>" for c in weights.columns)
+    head = "".join(f"<th>{html.escape(fmt.label(c))}</th>" for c in weights.columns)
     rows = []
     for group, row in weights.iterrows():
-        cells = "".join(f"<td class='num' style='background: rgba(21,101,192,{0.08 + 0.6 * v:.2f})'>{_pct(v)}</td>"
-                        for v in row)
+        cells = "".join(f"<td class='num' style='background: rgba(21,101,192,{0.08 + 0.6 * v:.2f})'>"
+                        f"{fmt.percent(v, digits=0)}</td>" for v in row)
         rows.append(f"<tr><th>{html.escape(str(group))}</th>{cells}</tr>")
     spread = weights.max() - weights.min()
-    cells = "".join(f"<td class='num'><b>{_pct(v)}</b></td>" for v in spread)
+    cells = "".join(f"<td class='num'><b>{fmt.percent(v, digits=0)}</b></td>" for v in spread)
     rows.append(f"<tr><th title='largest minus smallest weight'>spread (where groups disagree)</th>{cells}</tr>")
     return f"<table class='bv-weights'><tr><th>group</th>{head}</tr>{''.join(rows)}</table>"
 

@@ -5,11 +5,11 @@ import inspect
 
 import ipywidgets as W
 
+from kamlab import format as fmt
 from kamlab import growth
 from kamlab import plan as kplan
 from kamlab.data import Dataset
 from kamlab.plots.growth import plot_cross_sell, plot_jbp, plot_share_of_wallet
-from kamlab.plots.style import money, percent
 from kamlab.widgets.common import Workbench, as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["share_of_wallet_panel", "ShareOfWalletPanel", "jbp_panel", "JBPPanel"]
@@ -74,7 +74,7 @@ class ShareOfWalletPanel(W.VBox):
         rank, n = min(c["rank"].value, c["n_brands"].value), c["n_brands"].value
         self.war.value = (f"<div style='padding:6px 12px'><b>Wallet Allocation Rule</b> (Keiningham et al. 2011): "
                           f"ranked {rank} of {n} brands, a customer gives us about "
-                          f"<b>{percent(growth.wallet_allocation_share(rank, n))}</b> of its wallet. "
+                          f"<b>{fmt.percent(growth.wallet_allocation_share(rank, n))}</b> of its wallet. "
                           "Moving up one rank is worth more than any satisfaction score.</div>")
 
     def _sow_lines(self, year: int):
@@ -213,15 +213,16 @@ class JBPPanel(W.VBox):
                                             discount_rate=c["discount_rate"].value)
             verdict = "<b style='color:#2e7d32'>both win</b>" if v.both_win else \
                 "<b style='color:#c62828'>one side loses</b>"
-            self.summary.value = (f"<div style='padding:6px 0'>Plan value: us {money(v.supplier_npv)}, customer "
-                                  f"{money(v.customer_npv)}: {verdict}. "
+            cur = self.wb.dataset.currency if self.wb is not None else ""
+            self.summary.value = (f"<div style='padding:6px 0'>Plan value: us {fmt.money(v.supplier_npv, cur)}, "
+                                  f"customer {fmt.money(v.customer_npv, cur)}: {verdict}. "
                                   f"{int((~v.table['mutual']).sum())} initiatives are not mutual.</div>")
             fig, ax = panel_figure(7, 5)
             plot_jbp(v, ax=ax)
             fig.subplots_adjust(left=0.12, right=0.97, bottom=0.11, top=0.92)
             show_figure(fig)
             cols = ["name", "supplier_npv", "customer_npv", "supplier_payback", "customer_payback", "mutual"]
-            return W.HTML(v.table[cols].to_html(index=False, float_format=lambda x: f"{x:,.1f}"))
+            return W.HTML(fmt.report_table(v.table[cols], currency=cur).to_html())
 
         refresh(self.out, draw)
 

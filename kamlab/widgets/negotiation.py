@@ -13,11 +13,11 @@ import os
 import ipywidgets as W
 import numpy as np
 
+from kamlab import format as fmt
 from kamlab import negotiation as ng
 from kamlab import roleplay as rp
 from kamlab.data import DataError
 from kamlab.plots.negotiation import plot_breakeven, plot_escalator, plot_give_get, plot_negotiation, plot_sla_cost
-from kamlab.plots.style import percent
 from kamlab.widgets.common import as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["price_defence_panel", "give_get_panel", "terms_panel", "sla_panel", "escalator_panel",
@@ -46,8 +46,8 @@ def _cost_of_capital(wb, default=0.10) -> float:
     return float(meta.get("cost_of_capital", default))
 
 
-def _price(value) -> str:
-    return "" if np.isnan(value) else f"{value:,.2f}"
+def _currency(wb) -> str:
+    return wb.dataset.currency if wb is not None else ""
 
 
 def _account_options(wb) -> list[tuple[str, str]]:
@@ -143,8 +143,8 @@ class PriceDefencePanel(_Panel):
         change = ng.breakeven_volume_change(dp, cm)
         self.result = change
         verb = "sell" if change >= 0 else "can lose"
-        self.summary.value = (f"<p style='font-size:1.2em'>A price change of <b>{percent(dp)}</b> at a "
-                              f"<b>{percent(cm)}</b> contribution margin: you {verb} <b>{percent(abs(change))}</b> "
+        self.summary.value = (f"<p style='font-size:1.2em'>A price change of <b>{fmt.percent(dp)}</b> at a "
+                              f"<b>{fmt.percent(cm)}</b> contribution margin: you {verb} <b>{fmt.percent(abs(change))}</b> "
                               f"{'more' if change >= 0 else ''} volume and keep the same contribution.</p>")
         margins = sorted({round(m, 2) for m in (cm - 0.1, cm, cm + 0.1) if 0.02 < m < 1})
         table = ng.breakeven_table(margins, np.round(np.linspace(-0.30, 0.30, 61), 3))
@@ -292,10 +292,11 @@ class TermsPanel(_Panel):
         dearer = "dearer" if rate > c["cost_of_capital"] else "cheaper"
         self.summary.value = (
             f"<p style='font-size:1.15em'>{c['discount'] * 100:g}/{c['discount_days']} net {c['net_days']} "
-            f"costs a customer who skips it <b>{percent(rate)}</b> a year; offering it, you pay that rate for "
-            f"early cash, {dearer} than your {percent(c['cost_of_capital'])} cost of capital."
-            f"<br>Giving <b>{c['extra_days']}</b> more payment days on {c['invoice_value']:,.0f} of invoices a "
-            f"year costs you <b>{cost:,.0f}</b> a year ({c['method']}).</p>")
+            f"costs a customer who skips it <b>{fmt.percent(rate)}</b> a year; offering it, you pay that rate for "
+            f"early cash, {dearer} than your {fmt.percent(c['cost_of_capital'])} cost of capital."
+            f"<br>Giving <b>{c['extra_days']}</b> more payment days on "
+            f"{fmt.money(c['invoice_value'], _currency(self.wb))} of invoices a year costs you "
+            f"<b>{fmt.money(cost, _currency(self.wb))}</b> a year ({c['method']}).</p>")
 
 
 def terms_panel(source=None, *, invoice_value=1_000_000.0) -> TermsPanel:
@@ -329,8 +330,9 @@ class SLAPanel(_Panel):
                                       periods_per_year=c["periods_per_year"])
         self.result = cost
         per_unit = cost.total / c["volume"] if c["volume"] > 0 else float("nan")
-        self.summary.value = cost._repr_html_() + (f"<p>Price it in: <b>{per_unit:,.2f} per unit</b> on "
-                                                   f"{c['volume']:,.0f} units, or ask for something back.</p>")
+        self.summary.value = cost._repr_html_() + (
+            f"<p>Price it in: <b>{fmt.money(per_unit, _currency(self.wb), decimals=2)} per unit</b> on "
+            f"{fmt.number(c['volume'])} units, or ask for something back.</p>")
         curve = ng.sla_cost_curve(np.linspace(0.80, 0.995, 40), c["penalty"], demand_mean=c["demand_mean"],
                                   demand_sd=c["demand_sd"], capacity_unit_cost=c["capacity_unit_cost"],
                                   periods_per_year=c["periods_per_year"])
@@ -460,9 +462,11 @@ class RoleplayPanel(W.VBox):
         self.last.value = self.history_log.value = ""
         self.scorecard.value = "<p><i>Your scorecard appears with your first offer.</i></p>"
         self.intro.value = (f"<p><b>Your buyer:</b> {html.escape(prof.description)}<br><b>Your side:</b> list "
-                            f"price {prof.list_price:,.2f}, unit cost {prof.unit_cost:,.2f}, walk-away price "
-                            f"{prof.supplier_walk_away:,.2f}, standard terms {prof.standard_payment_days} days, "
-                            f"an SLA costs you {prof.sla_cost_per_unit:,.2f} per unit. You want a high price: the "
+                            f"price {fmt.money(prof.list_price, decimals=2)}, unit cost "
+                            f"{fmt.money(prof.unit_cost, decimals=2)}, walk-away price "
+                            f"{fmt.money(prof.supplier_walk_away, decimals=2)}, standard terms "
+                            f"{prof.standard_payment_days} days, an SLA costs you "
+                            f"{fmt.money(prof.sla_cost_per_unit, decimals=2)} per unit. You want a high price: the "
                             f"buyer has a hidden maximum and limited patience.</p>")
         self._show_debrief()
         self.out.clear_output()
@@ -517,9 +521,10 @@ class RoleplayPanel(W.VBox):
 
     def _log_html(self) -> str:
         rows = "".join(
-            f"<tr><td>{int(r.round)}</td><td>{r.price:,.2f}</td><td>{int(r.payment_days)}</td>"
-            f"<td>{r.volume:,.0f}</td><td>{int(r.years)}</td><td>{r.escalator:.1%}</td><td>{'yes' if r.sla else 'no'}"
-            f"</td><td>{html.escape(r.response.replace('_', ' '))}</td><td>{_price(r.counter_price)}</td>"
+            f"<tr><td>{int(r.round)}</td><td>{fmt.money(r.price, decimals=2)}</td><td>{int(r.payment_days)}</td>"
+            f"<td>{fmt.number(r.volume)}</td><td>{int(r.years)}</td><td>{fmt.percent(r.escalator)}</td>"
+            f"<td>{'yes' if r.sla else 'no'}</td><td>{html.escape(r.response.replace('_', ' '))}</td>"
+            f"<td>{fmt.money(r.counter_price, decimals=2)}</td>"
             f"<td>{html.escape(r.reason)}</td></tr>" for r in self.sim.history.itertuples())
         head = "".join(f"<th>{h}</th>" for h in ("round", "price", "days", "volume", "years", "escalator", "SLA",
                                                  "buyer", "counter price", "why"))

@@ -9,6 +9,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from kamlab import apa, scenarios
+from kamlab import format as fmt
 from kamlab import plan as kplan
 from kamlab import rationalization as rz
 from kamlab.plots.rationalization import (
@@ -19,7 +20,7 @@ from kamlab.plots.rationalization import (
     plot_stranded_costs,
     plot_violations,
 )
-from kamlab.plots.style import PALETTE, money
+from kamlab.plots.style import PALETTE
 from kamlab.widgets.common import as_workbench, panel_figure, refresh, show_figure
 
 __all__ = ["rationalization_panel", "RationalizationPanel", "control_panel", "ControlPanel",
@@ -46,7 +47,7 @@ def _account_options(ds, eco: pd.DataFrame | None = None) -> list[tuple[str, str
     if eco is None:
         return [(f"{a} · {names[a]}", a) for a in sorted(names.index)]
     e = eco.sort_values(["net_margin", "account_id"])
-    return [(f"{a} · {names[a]} (net {money(m)})", a) for a, m in zip(e["account_id"], e["net_margin"])]
+    return [(f"{a} · {names[a]} (net {fmt.money(m, ds.currency)})", a) for a, m in zip(e["account_id"], e["net_margin"])]
 
 
 class RationalizationPanel(W.VBox):
@@ -111,12 +112,12 @@ class RationalizationPanel(W.VBox):
             s = self.sim
             true_d, naive_d = s.after_profit - s.before_profit, s.naive_after_profit - s.before_profit
             col = PALETTE["gain"] if true_d >= 0 else PALETTE["loss"]
+            m = lambda v, **kw: fmt.money(v, s.currency, **kw)  # noqa: E731
             self.summary.value = (
-                f"<div style='font-size:1.1em;padding:6px 12px'><b>Company profit</b> {money(s.before_profit)} -> "
-                f"<b style='color:{col}'>{money(s.after_profit)}</b> ({'+' if true_d >= 0 else ''}{money(true_d)})<br>"
-                f"naive fully allocated view expects: {money(s.naive_after_profit)} "
-                f"({'+' if naive_d >= 0 else ''}{money(naive_d)})<br>"
-                f"stranded cost re-spread over the others: <b>{money(s.stranded_cost)}</b></div>")
+                f"<div style='font-size:1.1em;padding:6px 12px'><b>Company profit</b> {m(s.before_profit)} -> "
+                f"<b style='color:{col}'>{m(s.after_profit)}</b> ({m(true_d, signed=True)})<br>"
+                f"naive fully allocated view expects: {m(s.naive_after_profit)} ({m(naive_d, signed=True)})<br>"
+                f"stranded cost re-spread over the others: <b>{m(s.stranded_cost)}</b></div>")
             fig, axes = panel_figure(13, 4.8, ncols=2)
             plot_simulation(s, ax=axes[0], title="Portfolio profit: before, the action, after")
             if s.stranded_cost > 0:
@@ -201,13 +202,14 @@ class ControlPanel(W.VBox):
             d = self.dashboard
             v = d.violations
             per_rule = v.groupby("rule")["amount"].agg(["size", "sum"]) if len(v) else pd.DataFrame()
-            lines = "".join(f"<li>{html.escape(r.replace('_', ' '))}: {int(n)} violations, {money(a)} at stake</li>"
+            lines = "".join(f"<li>{html.escape(r.replace('_', ' '))}: {int(n):,} violations, "
+                            f"{fmt.money(a, d.currency)} at stake</li>"
                             for r, (n, a) in per_rule.iterrows())
             self.summary.value = (f"<div style='padding:6px 12px'><b>{len(v)} violations</b> in "
                                   f"{v['account_id'].nunique() if len(v) else 0} accounts; "
                                   f"{int((d.trend['direction'] == 'falling').sum())} accounts with falling margin"
                                   f"<ul>{lines}</ul></div>")
-            self.table.value = v.head(self.rows).to_html(index=False, float_format=lambda x: f"{x:,.0f}")
+            self.table.value = fmt.report_table(v, currency=d.currency, max_rows=self.rows).to_html()
             fig, ax = panel_figure(6.5, 4.5)
             if len(v):
                 plot_violations(v, ax=ax)

@@ -11,36 +11,27 @@ from IPython.display import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from kamlab import format as fmt
 from kamlab import selection
 from kamlab.data import Dataset
 from kamlab.plots.selection import plot_portfolio_matrix
-from kamlab.plots.style import money, percent
 from kamlab.widgets.common import Workbench, as_workbench, refresh
 
 __all__ = ["selection_panel", "SelectionPanel"]
 
-_MONEY = ("revenue", "net_margin", "potential", "avg_order_value")
-_PCT = ("gross_margin_pct", "net_margin_pct", "cost_to_serve_share", "share_of_wallet", "growth", "churn_risk")
-
-
-def _fmt(col: str, v) -> str:
-    if isinstance(v, float) and col in _MONEY:
-        return money(v)
-    if isinstance(v, float) and col in _PCT:
-        return percent(v)
-    return f"{v:.2f}" if isinstance(v, float) else html.escape(str(v))
-
-
 TABLE_ROWS = 100  # the ranking's scroll box shows the top of a long list (an export has thousands)
 
 
-def _table_html(scored: pd.DataFrame, columns: list[str], top_n: int, rows_shown: int = TABLE_ROWS) -> str:
-    head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in ["rank", "account", *columns])
+def _table_html(scored: pd.DataFrame, columns: list[str], top_n: int, currency: str = "",
+                rows_shown: int = TABLE_ROWS) -> str:
+    """The ranking, key accounts shaded; cells and headers by `kamlab.format` (money compact: a wide table)."""
+    show = {c: fmt.formatter(fmt.column_kind(c, scored[c]), currency, compact=True) for c in columns}
+    head = "".join(f"<th>{html.escape(fmt.label(c))}</th>" for c in ["rank", "account_id", *columns])
     rows = []
     for acc, r in scored.head(max(rows_shown, top_n)).iterrows():
         style = ' style="background:#e8f5e9"' if r["rank"] <= top_n else ""
-        cells = [str(r["rank"]), html.escape(str(acc))] + [_fmt(c, r[c]) for c in columns]
-        rows.append(f"<tr{style}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        cells = [str(r["rank"]), str(acc)] + [show[c](r[c]) for c in columns]
+        rows.append(f"<tr{style}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     if len(scored) > len(rows):
         rows.append(f'<tr><td colspan="{len(columns) + 2}"><i>and {len(scored) - len(rows):,} more accounts '
                     "ranked below</i></td></tr>")
@@ -171,7 +162,8 @@ class SelectionPanel(W.VBox):
         self.scored = selection.score(self.features, weights, normalize=self.controls["normalize"].value)
         shown = [c for c in ("name",) if c in self.features.columns]
         shown += sorted(weights, key=weights.get, reverse=True)[:4] + ["score"]
-        self.table.value = _table_html(self.scored, shown, n)
+        cur = self.wb.dataset.currency if self.wb is not None else ""
+        self.table.value = _table_html(self.scored, shown, n, cur)
         self.key_accounts.value = self._list_html(n)
         if self.matrix is None:
             return None
