@@ -58,7 +58,7 @@ def _patched(original):
         except asyncio.TimeoutError:
             reply.cancel()
             task_poll_kernel_alive.cancel()
-            _log.warning("no execute_reply %.0f s after the outputs of cell %s were complete: taken as "
+            _log.warning("no execute_reply %s s after the outputs of cell %s were complete: taken as "
                          "executed (kamlab.app.executor)", REPLY_GRACE_S, msg_id)
             return reply_from_outputs(cell, msg_id)
 
