@@ -200,15 +200,24 @@ def candidates(ds: Dataset, *, margin_floor: float = 0.0, periods: int = 2, peri
     """
     if periods < 1:
         raise DataError("periods must be >= 1 (how many consecutive periods below the floor)")
-    pnl = _pnl(ds, period=period, cost_of_capital=cost_of_capital).sort_values(["account_id", "period"])
+    pnl = (_pnl(ds, period=period, cost_of_capital=cost_of_capital)
+           .sort_values(["account_id", "period"]).reset_index(drop=True))
     last = sorted(pnl["period"].unique())[-periods:]
-    rows = []
-    for acc, g in pnl.groupby("account_id", sort=True):
-        below = (g["net_margin_pct"] < margin_floor).to_numpy()
-        run = int(np.argmin(below[::-1])) if not below.all() else len(below)
-        if run >= periods and list(g["period"].iloc[-periods:]) == last:
-            rows.append((acc, run, float(g["net_margin_pct"].iloc[-1]), float(g["net_margin"].iloc[-run:].sum())))
-    out = pd.DataFrame(rows, columns=["account_id", "periods_below", "last_margin_pct", "run_net_margin"])
+    acc = pnl["account_id"]
+    back = pnl.groupby("account_id", sort=True).cumcount(ascending=False)  # 0 = the account's latest period
+    # the run: periods below the floor counted back from the latest, up to the first one that is not
+    run = back.where(~(pnl["net_margin_pct"] < margin_floor)).groupby(acc).min()
+    run = run.fillna(back.groupby(acc).max() + 1).astype(int)
+    tail = back < periods  # the account's latest `periods` periods must be the data's last ones
+    expected = back[tail].map({i: p for i, p in enumerate(reversed(last))})
+    tail_ok = (pnl.loc[tail, "period"] == expected).groupby(acc[tail]).sum() == periods
+    keep = run.index[(run >= periods) & tail_ok.reindex(run.index, fill_value=False)]
+    latest = pnl[back == 0].set_index("account_id")
+    in_run = back < acc.map(run)
+    out = pd.DataFrame({"account_id": keep, "periods_below": run[keep].to_numpy(),
+                        "last_margin_pct": latest.loc[keep, "net_margin_pct"].astype(float).to_numpy(),
+                        "run_net_margin": pnl["net_margin"].where(in_run, 0.0).groupby(acc).sum()[keep]
+                        .astype(float).to_numpy()})
     return out.sort_values(["run_net_margin", "account_id"]).reset_index(drop=True)
 
 
@@ -548,17 +557,14 @@ def _rule_band(inp, rule):
 
 
 def _rule_decline(inp, rule):
-    pnl_q = inp.period_pnl
-    out, why = {}, {}
-    for acc, g in pnl_q.sort_values("period").groupby("account_id"):
-        if len(g) <= rule.periods:
-            continue
-        pct = g["net_margin_pct"].to_numpy()
-        drop = pct[-rule.periods - 1] - pct[-1]
-        if drop > rule.threshold:
-            out[acc] = drop * float(g["invoice_revenue"].iloc[-1])
-            why[acc] = f"net margin fell {fmt.points(drop).lstrip('+')} over {rule.periods} periods"
-    return pd.Series(out, dtype=float), pd.Series(why, dtype=object)
+    by_acc = inp.period_pnl.sort_values(["account_id", "period"]).groupby("account_id", sort=True)
+    size = by_acc.size()
+    start = by_acc.nth(-rule.periods - 1).set_index("account_id")
+    latest = by_acc.nth(-1).set_index("account_id")
+    drop = (start["net_margin_pct"] - latest["net_margin_pct"]).reindex(size.index[size > rule.periods])
+    drop = drop[drop > rule.threshold]
+    why = drop.map(lambda d: f"net margin fell {fmt.points(d).lstrip('+')} over {rule.periods} periods")
+    return (drop * latest.loc[drop.index, "invoice_revenue"].astype(float)).astype(float), why.astype(object)
 
 
 _RULE_FUNCS = {"margin_floor": _rule_margin_floor, "discount_authority": _rule_discount,
@@ -666,6 +672,7 @@ class Dashboard:
         return head + fmt.report_table(self.violations, currency=self.currency, max_rows=15).to_html()
 
 
+@shared
 def dashboard_metrics(ds: Dataset, *, period: str = "Q", rules=DEFAULT_RULES, flat: float = 0.005,
                       cost_of_capital: float = DEFAULT_COST_OF_CAPITAL) -> Dashboard:
     """Margin % by account and period, its trend, and the rule violations.

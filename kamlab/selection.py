@@ -163,7 +163,7 @@ def _own_line_margins(frame: pd.DataFrame, ol: pd.DataFrame, line_margin: pd.Ser
     acc = frame.groupby(ol["account_id"]).sum()
     company = _div(frame["gm"].sum(), frame["rev"].sum())
     gap = pd.Series(_div(acc["gm"], acc["rev"]) - company, index=acc.index)
-    ids = sorted(set(ol["account_id"]))
+    ids = sorted(pd.unique(ol["account_id"]))
     grid = pd.MultiIndex.from_product([ids, list(line_margin.index)], names=["account_id", "product_line"])
     guess = line_margin.reindex(grid.get_level_values(1)).to_numpy() + gap.reindex(grid.get_level_values(0)).to_numpy()
     out = pd.Series(guess, index=grid)

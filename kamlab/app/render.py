@@ -45,6 +45,20 @@ def table(df: pd.DataFrame, currency: str = "", *, title: str | None = None, ind
 
 
 _MARGINS = ("left", "right", "bottom", "top", "wspace", "hspace")
+DENSE = 400  # marks in one axes beyond which its data is drawn as an image inside the SVG (text stays text)
+
+
+def _rasterize_dense(fig) -> None:
+    """A chart of thousands of accounts (an imported export) as pure SVG is megabytes of paths that the
+    browser lays out one by one; its bars, points and lines become one embedded image instead, at a
+    resolution sharp on a projector, while axes, ticks and labels stay vector text."""
+    for ax in fig.axes:
+        marks = list(ax.patches) + list(ax.collections) + list(ax.lines)
+        count = len(ax.patches) + len(ax.lines) + sum(len(c.get_offsets()) if hasattr(c, "get_offsets") else 1
+                                                        for c in ax.collections)
+        if count > DENSE:
+            for mark in marks:
+                mark.set_rasterized(True)
 
 
 def chart_html(fig, margins: dict | None = None) -> tuple[str, dict]:
@@ -62,8 +76,9 @@ def chart_html(fig, margins: dict | None = None) -> tuple[str, dict]:
             margins = {k: getattr(fig.subplotpars, k) for k in _MARGINS}
         else:
             fig.subplots_adjust(**margins)
+    _rasterize_dense(fig)
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "savefig.dpi": 150}):
         fig.savefig(buf, format="svg")
     plt.close(fig)
     svg = buf.getvalue()

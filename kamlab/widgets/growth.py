@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 
 import ipywidgets as W
+import pandas as pd
 
 from kamlab import format as fmt
 from kamlab import growth
@@ -180,7 +181,7 @@ class JBPPanel(W.VBox):
     def _on_data(self, change) -> None:
         ds = change["new"]
         names = ds.accounts.set_index("account_id")["name"]
-        sold = sorted(set(ds.order_lines["account_id"]))
+        sold = sorted(pd.unique(ds.order_lines["account_id"]))
         self.controls["account"].options = [(f"{a} · {names[a]}", a) for a in sold]
         if self.initiatives:
             self._update()

@@ -251,7 +251,7 @@ class AccountPlanPanel(W.VBox):
 
     def _on_data(self, change) -> None:
         ds = change["new"]
-        sold = set(ds.order_lines["account_id"])
+        sold = set(pd.unique(ds.order_lines["account_id"]))
         rev = (ds.order_lines["quantity"] * ds.order_lines["invoice_price"]).groupby(ds.order_lines["account_id"]).sum()
         names = ds.accounts.set_index("account_id")["name"]
         options = [(f"{a} · {names[a]}", a) for a in rev.sort_values(ascending=False).index if a in sold]
