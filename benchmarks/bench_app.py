@@ -428,6 +428,7 @@ async def scenario_switches(browser, url: str, switches: int, voila, retail: Pat
             await page.wait_for_timeout(500)
             await page.wait_for_function("() => !document.querySelector('.kamlab-busy')", timeout=900_000,
                                          polling=200)
+            settle(voila)  # the load's own follow-up (the account pickers' new lists) is not the switch's
         for i in range(switches):
             scenario = "lose the top account" if i % 2 == 0 else "baseline"
             res[label].append(await page.evaluate(SWITCH_JS, [scenario]))
@@ -451,6 +452,8 @@ async def switch_table(browser, base: str, voila, pages, switches: int, retail: 
         rtxt = f"{pct(r, .5):10.2f}s {pct(r, .95):10.2f}s" if r else f"{'-':>11s} {'-':>11s}"
         print(f"   {Path(nb).stem:44s} {pct(c, .5):8.2f}s {pct(c, .95):8.2f}s {rtxt}"
               f"  {'ok' if pct(c, .95) <= 1.5 and (not r or pct(r, .95) <= 4) else 'ABOVE'}")
+        print(f"      each switch, s: case {' '.join(f'{v:.2f}' for v in c)}"
+              + (f"; retail {' '.join(f'{v:.2f}' for v in r)}" if r else ""))
 
 
 def stop_voila(voila: subprocess.Popen) -> None:
