@@ -369,9 +369,15 @@ def test_page_follows_its_header(tab, voila_url, retail_folder, nb):
         fixed = tab.locator(".kamlab-fixed").count()
         controlled = tab.locator(".kamlab-controlled").count()  # outputs of the room's own inputs
         assert not printouts(tab), f"{nb.stem} shows notebook printouts: {printouts(tab)}"
-        tab.locator(".kamlab-header select").first.select_option("lose the top account")
-        scen = wait_settled(tab, base)
-        by_scenario = sum(a != b for a, b in zip(base, scen))
+        scen, by_scenario = base, 0
+        # losing the top account leaves a page about other accounts as it was (unit 08): then a scenario
+        # that moves every account's prices must move it
+        for scenario in ("lose the top account", "rebates up 50%"):
+            tab.locator(".kamlab-header select").first.select_option(scenario)
+            scen = wait_settled(tab, scen)
+            by_scenario = sum(a != b for a, b in zip(base, scen))
+            if by_scenario or not base:
+                break
         tab.locator(".kamlab-header input[type=text]").fill(str(retail_folder))
         tab.locator(".kamlab-header button", has_text="Load data").click()
         data = wait_settled(tab, scen)

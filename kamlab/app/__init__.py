@@ -16,7 +16,7 @@ __getattr__, __dir__, __all__ = lazy_namespace(__name__, {
     "render": ("chart_html", "fmt_money", "fmt_percent", "fmt_label", "table",
                "account_names", "named", "statement", "leak_summary", "cashflow_table", "export_plan",
                "percent_grid", "wallet_rule_grid"),
-    "controls": ("AccountPicker", "AHPControls", "ahp_controls", "refreshable"),
+    "controls": ("AccountPicker", "AHPControls", "ahp_controls", "percent_slider", "refreshable"),
     "nav": ("PAGES", "HOME", "link", "neighbours", "course_map_html", "nav_html"),
     "page_kernel": ("PageKernelSpecManager",),
 })

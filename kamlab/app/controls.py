@@ -118,3 +118,19 @@ def refreshable(compute, *, description: str = "Refresh", icon: str = "refresh",
     box = W.VBox([button, out])
     box.button, box.out, box.run = button, out, _draw
     return box
+
+
+def percent_slider(value: float, *, description: str, low: float = 0.0, high: float = 1.0,
+                   step: float = 0.05) -> W.FloatSlider:
+    """A slider over a fraction that reads as a percent (0.5 shows "50%"), its label never clipped: for a
+    share the room debates (how much a cheaper channel really saves).
+
+    Examples
+    --------
+    >>> s = percent_slider(0.5, description="Cost-to-serve saved")
+    >>> s.value, s.readout_format
+    (0.5, '.0%')
+    """
+    return W.FloatSlider(value=value, min=low, max=high, step=step, description=description,
+                         readout_format=".0%", continuous_update=False, style={"description_width": "initial"},
+                         layout=W.Layout(width="420px"))
