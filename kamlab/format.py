@@ -769,7 +769,8 @@ def _tick_plan(locs, *, percent_scale: bool) -> tuple[float, str, int]:
     if locs.size == 0:
         return 1.0, "", 0
     top = float(np.max(np.abs(locs)))
-    units = [(d, s) for d, s in _UNITS if top >= d] + [(1.0, "")]
+    # percents are never compacted ("1,000%", not "1.0k%"): money is
+    units = ([] if percent_scale else [(d, s) for d, s in _UNITS if top >= d]) + [(1.0, "")]
     for i, (unit, suffix) in enumerate(units):
         d = _decimals(locs, unit)
         if d <= (3 if i == 0 else 2) or unit == 1.0:   # 2.415M rather than 2,415k

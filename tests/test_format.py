@@ -248,8 +248,9 @@ def test_percent_ticks_never_repeat_or_run_to_zeros(values):
 def test_percent_ticks():
     assert _ticks([-0.5, 0.4], fmt.percent_formatter(), ylim=(-0.5, 0.5)) == \
         ["-40%", "-20%", "0%", "20%", "40%"]
-    assert _ticks([0, 3000.0], fmt.percent_formatter(), ylim=(0, 3000))[-1] == "300k%"
-    assert _ticks([0, 30000.0], fmt.percent_formatter(), ylim=(0, 30000))[-1] == "3.0M%"
+    # a finance reader never sees percents compacted ("1.0k%" read as nonsense on Online Retail's matrix)
+    assert _ticks([0, 3000.0], fmt.percent_formatter(), ylim=(0, 3000))[-1] == "300,000%"
+    assert _ticks([0, 10.0], fmt.percent_formatter(), ylim=(0, 10))[-1] == "1,000%"
 
 
 def test_figure_size():

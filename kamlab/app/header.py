@@ -35,6 +35,10 @@ _ERRORS = (ValueError, KeyError, TypeError, ZeroDivisionError, IndexError, OSErr
 
 _BASE_CSS = """<style>
 table.kamlab-table, table.kamlab-board { border-collapse: collapse; margin: 4px 0 12px 0; }
+table.kamlab-apa-pnl { border-collapse: collapse; margin: 4px 0 12px 0; }
+table.kamlab-apa-pnl th, table.kamlab-apa-pnl td { padding: 2px 10px; text-align: right; white-space: nowrap; }
+table.kamlab-apa-pnl th:nth-child(-n+2), table.kamlab-apa-pnl td:nth-child(-n+2), table.kamlab-apa-pnl .txt {
+  text-align: left; }
 table.kamlab-table th, table.kamlab-table td, table.kamlab-board th, table.kamlab-board td {
   padding: 3px 10px; border-bottom: 1px solid #e0e0e0; text-align: left; }
 table.kamlab-table th, table.kamlab-board th { background: #eceff1; }

@@ -28,23 +28,38 @@ def _delta(new: float, old: float, currency: str = "", *, pct: bool = False, cos
     return f'<span style="color:{color}">{text}</span>'
 
 
+def _has_names(names: pd.Series, ids) -> bool:
+    """Whether any of `ids` has a name other than its own id."""
+    ids = list(ids)
+    shown = pd.Series(ids, index=ids).map(names).fillna("").astype(str).str.strip()
+    return bool(((shown != "") & (shown != pd.Series(ids, index=ids).astype(str))).any())
+
+
+def _account_label(acc, names: pd.Series) -> str:
+    name = str(names.get(acc, "") or "").strip()
+    return f"{acc} {name}" if name and name != str(acc) else str(acc)
+
+
 def _pnl_table(pnl: pd.DataFrame, names: pd.Series, n: int, currency: str = "") -> str:
     ranked = pnl.sort_values("net_margin", ascending=False, kind="stable")
     picked = ranked if len(ranked) <= 2 * n else pd.concat([ranked.head(n), ranked.tail(n)])
-    head = "".join(f"<th>{html.escape(fmt.label(c))}</th>" for c in
-                   ("profit_rank", "account_id", "name", "invoice_revenue", "gross_margin", "cost_to_serve",
-                    "net_margin", "net_margin_pct"))
+    named = _has_names(names, picked.index)  # an export without names: the id alone, not the id twice
+    cols = ("profit_rank", "account_id", *(("name",) if named else ()), "invoice_revenue", "gross_margin",
+            "cost_to_serve", "net_margin", "net_margin_pct")
+    head = "".join(f'<th{" class=txt" if c == "name" else ""}>{html.escape(fmt.label(c))}</th>' for c in cols)
     money = lambda v: fmt.money(v, currency, compact=True)  # noqa: E731 - a wide table: k/M
     rows = []
     for i, (acc, r) in enumerate(picked.iterrows()):
         if i == n and len(ranked) > 2 * n:
-            rows.append('<tr><td colspan="8" style="text-align:center">...</td></tr>')
+            rows.append(f'<tr><td colspan="{len(cols)}" style="text-align:center">...</td></tr>')
         color = PALETTE["gain"] if r["net_margin"] >= 0 else PALETTE["loss"]
         pct = fmt.percent(r["net_margin_pct"])
-        cells = [str(int(r["profit_rank"])), html.escape(str(acc)), html.escape(str(names.get(acc, ""))),
+        cells = [str(int(r["profit_rank"])), html.escape(str(acc)),
+                 *([html.escape(str(names.get(acc, "")))] if named else []),
                  money(r["invoice_revenue"]), money(r["gross_margin"]), money(r["cost_to_serve"]),
                  f'<b style="color:{color}">{money(r["net_margin"])}</b>', pct]
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        rows.append("<tr>" + "".join(f'<td{" class=txt" if named and j == 2 else ""}>{c}</td>'
+                                     for j, c in enumerate(cells)) + "</tr>")
     return (f'<table class="kamlab-apa-pnl"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
             "</tbody></table>")
 
@@ -105,7 +120,7 @@ class ApaPanel(W.VBox):
             names = ds.accounts.set_index("account_id")["name"]
             order = self.baseline.sort_values("invoice_revenue", ascending=False, kind="stable").index
             keep = self.controls["account"].value
-            self.controls["account"].options = [(f"{a} {names.get(a, '')}", a) for a in order]
+            self.controls["account"].options = [(_account_label(a, names), a) for a in order]
             self.controls["account"].value = keep if keep in order else (order[0] if len(order) else None)
         finally:
             self._quiet = False
