@@ -18,7 +18,7 @@
 
 4. Whole-page scenario switch: on each unit page, the header's scenario dropdown alternates between the
    baseline and "lose the top account"; from the change event until the header's "Updating the page"
-   mark is gone (every live output and panel redrawn) and the page shows no further change. p95 target
+   mark is gone (the kernel clears it after every live output and panel has sent its update). p95 target
    1.5 s on the case data; then the same after loading an imported Online Retail folder (--retail, built
    from $KAMLAB_SHARED_DATA once when not given; target 4 s).
 
