@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -45,20 +44,3 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium driven by Playwright (the browser tests); missing in CI is a failure."""
-    from voila_server import CHROMIUM, CHROMIUM_ARGS
-
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs Chromium at {CHROMIUM} ('make browser' installs it with apt)")
-        pytest.skip(f"Chromium is not at {CHROMIUM}: 'sudo apt-get install chromium' to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()

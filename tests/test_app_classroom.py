@@ -22,18 +22,26 @@ from pathlib import Path
 
 import psutil
 import pytest
-from voila_server import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 HOME = "00_welcome.ipynb"
 PLAN = "07_account_plan.ipynb"
+CHROMIUM = os.environ.get("KAMLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CULL_IDLE_S = 20        # the test's cull interval (the app's is 60 s, voila.json)
 COLD_START_S = 45       # a page must be usable within this (a cold start under load; the bug was ~100 s)
 LEFT_BEHIND_S = 120     # the kernels of pages left behind are gone within two minutes
 RENDER_TIMEOUT_MS = 150_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def kernel_processes(server: psutil.Process) -> list[psutil.Process]:
@@ -52,7 +60,7 @@ def kernel_processes(server: psutil.Process) -> list[psutil.Process]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Voila on a free port, TMPDIR and the board in the test's folders; yields (url, process, tmpdir)."""
-    port = free_port()
+    port = _free_port()
     tmp = tmp_path_factory.mktemp("tmpdir")
     env = {**os.environ, "KAMLAB_BOARD": str(tmp_path_factory.mktemp("board") / "board.sqlite"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "TMPDIR": str(tmp)}
@@ -73,8 +81,27 @@ def server(tmp_path_factory):
             time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", psutil.Process(proc.pid), tmp
     finally:
-        stop(proc)
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Chromium at {CHROMIUM}")
+        pytest.skip(f"Chromium is not at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 def wait_usable(page) -> None:
@@ -176,7 +203,7 @@ def test_a_full_server_says_so(tmp_path):
     import urllib.error
     import urllib.request
 
-    port = free_port()
+    port = _free_port()
     env = {**os.environ, "KAMLAB_MAX_KERNELS": "1", "KAMLAB_BOARD": str(tmp_path / "board.sqlite"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     env.pop("QUERY_STRING", None)
@@ -200,4 +227,9 @@ def test_a_full_server_says_so(tmp_path):
             assert err.value.code == 503
             assert "The server is full: try again in a minute" in err.value.read().decode()
         finally:
-            stop(proc)
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,11 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from voila_server import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("KAMLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RENDER_TIMEOUT_MS = 120_000
 FIRST_TRY_MS = 60_000  # a page not rendered by then is reloaded once (see `render`)
 CHANGE_TIMEOUT_MS = 20_000
@@ -35,6 +38,12 @@ ERROR_SELECTORS = (
     '[data-mime-type="application/vnd.jupyter.error"]',
     ".kamlab-error",
 )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
@@ -52,7 +61,7 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> No
 @pytest.fixture(scope="session")
 def voila_url(tmp_path_factory):
     """One Voila for the session, on a free loopback port, with the repository's voila.json."""
-    port = free_port()
+    port = _free_port()
     env = {**os.environ, "KAMLAB_BOARD": str(tmp_path_factory.mktemp("board") / "board.sqlite"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     env.pop("QUERY_STRING", None)
@@ -63,8 +72,27 @@ def voila_url(tmp_path_factory):
         _wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        stop(proc)
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Chromium at {CHROMIUM} ('make browser' installs it with apt)")
+        pytest.skip(f"Chromium is not at {CHROMIUM}: 'sudo apt-get install chromium' to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture()
