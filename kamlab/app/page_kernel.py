@@ -14,7 +14,8 @@ way to block a module), and both libraries treat that as "not installed". Jupyte
 the grader and the test suite keep the full kernel.
 
 voila.json selects it: ``VoilaConfiguration.kernel_spec_manager_class`` is `PageKernelSpecManager`,
-which runs every Python notebook's kernel through this module.
+which runs every Python notebook's kernel through this module, forked from the kernel forge where the
+system allows (`kamlab.app.forge`: the imports above are then paid once, not per page).
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ import sys
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+from kamlab.app import forge
 
 __all__ = ["PageKernelSpecManager"]
 
@@ -37,6 +40,8 @@ class PageKernelSpecManager(KernelSpecManager):
         if spec.language.lower() == "python" and LAUNCHER in spec.argv:
             spec.argv = ["kamlab.app.page_kernel" if arg == LAUNCHER else arg for arg in spec.argv]
             spec.metadata = {**spec.metadata, "debugger": False}
+            if forge.available():
+                spec.metadata["kernel_provisioner"] = {"provisioner_name": forge.PROVISIONER, "config": {}}
         return spec
 
 
