@@ -5,8 +5,9 @@ the culler), in Debian's Chromium driven by Playwright.
 Each simulated participant (default 25, starting `--stagger` seconds apart) opens the course home, then
 visits every unit page in turn by the pages' links (a unit's own link when the page has one, else back home
 by the header's link and on from there), staying `--dwell` seconds on each (default 60). Everything is
-bounded: a page not usable within `--page-bound` seconds counts as not usable, and the run stops after
-`--bound` seconds whatever happens.
+bounded: a page not usable within `--page-bound` seconds counts as not usable (the participant then types
+the next page's address, as someone would, rather than clicking on a page that never came up), and the
+run stops after `--bound` seconds whatever happens.
 
 Reported: pages usable (target: all), p50/p95 time from the click to a usable page, the total memory of the
 server and its kernels (RSS, and PSS where readable: shared libraries split between the processes) sampled
@@ -14,7 +15,9 @@ every 10 s and at the end, and live kernels against open pages (each participant
 the end, after `--settle` seconds, target: live kernels <= open pages + the preheat pool). Target for
 memory: never above 4 GB. The yardstick is the cold start of one kernel on the same machine in the same run
 (a kernel started and asked for its first reply before the class arrives), and the times are also given as
-multiples of it.
+multiples of it. Also reported: where the CPU went (the server, the kernel forge and kernels, the
+simulated browsers), since the class shares the server's cores here. `KAMLAB_FORGE=0` runs the class
+with every kernel started as a new process (no kernel forge, `kamlab.app.forge`), for comparison.
 
 Usage: .venv/bin/python benchmarks/bench_classroom.py [--participants 25] [--stagger 4] [--dwell 60]
        [--page-bound 120] [--bound 1500] [--settle 150]
@@ -102,9 +105,27 @@ def yardstick_cold_start() -> float:
         km.shutdown_kernel(now=True)
 
 
+def cpu_seconds(server: psutil.Process, seen: dict[int, tuple[str, float]]) -> None:
+    """Record the CPU seconds so far of the server, of every process under it (the kernel forge and the
+    kernels) and of the browser (every other process under this one), by pid: a process's last reading
+    stands for its whole life (sampled every 10 s, a kernel that ends loses at most its last 10 s)."""
+    groups = [("server", [server]), ("kernels", server.children(recursive=True))]
+    mine = {server.pid, *(c.pid for c in groups[1][1])}
+    groups.append(("browser", [c for c in psutil.Process().children(recursive=True) if c.pid not in mine]))
+    for group, procs in groups:
+        for proc in procs:
+            try:
+                t = proc.cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            seen[proc.pid] = (group, t.user + t.system)
+
+
 class Class:
     def __init__(self, server: psutil.Process):
         self.server = server
+        self.t0 = time.monotonic()
+        self.cpu: dict[int, tuple[str, float]] = {}
         self.tti: list[float] = []
         self.failed: list[str] = []
         self.open_pages = 0
@@ -112,20 +133,21 @@ class Class:
 
     async def sample_every(self, seconds: float, t0: float) -> None:
         while True:
+            await asyncio.to_thread(cpu_seconds, self.server, self.cpu)
             rss, pss, n = await asyncio.to_thread(memory, self.server)
             self.samples.append((time.monotonic() - t0, rss, pss, n, self.open_pages))
             print(f"  t={self.samples[-1][0]:6.0f} s  server+kernels RSS {rss:7.0f} MB  PSS {pss:7.0f} MB  "
                   f"kernels {n:3d}  open pages {self.open_pages:3d}")
             await asyncio.sleep(seconds)
 
-    async def go(self, page, nb: str, action, bound: float) -> bool:
+    async def go(self, page, nb: str, action, bound: float, who: int) -> bool:
         t0 = time.monotonic()
         try:
             await action()
             await page.wait_for_url(f"**/{nb}*", timeout=bound * 1000)
             await page.wait_for_function(READY_JS, timeout=bound * 1000)
         except Exception as err:  # noqa: BLE001 - a page that did not come up is the measurement
-            self.failed.append(f"{nb}: {type(err).__name__}")
+            self.failed.append(f"participant {who + 1}, {nb[:2]} at t={t0 - self.t0:.0f} s: {type(err).__name__}")
             return False
         self.tti.append(time.monotonic() - t0)
         return True
@@ -134,16 +156,20 @@ class Class:
         ctx = await browser.new_context(viewport={"width": 1366, "height": 768})
         page = await ctx.new_page()
         self.open_pages += 1
-        ok = await self.go(page, HOME, lambda: page.goto(f"{base}/voila/render/{HOME}",
-                                                         wait_until="domcontentloaded"), args.page_bound)
+        def by_address(nb):
+            return lambda: page.goto(f"{base}/voila/render/{nb}", wait_until="domcontentloaded")
+
+        ok = await self.go(page, HOME, by_address(HOME), args.page_bound, who)
         for nb in [n for n in NOTEBOOKS if n != HOME]:
-            if ok:
-                await asyncio.sleep(args.dwell)
+            if not ok:  # a page that never came up: the participant types the next page's address
+                ok = await self.go(page, nb, by_address(nb), args.page_bound, who)
+                continue
+            await asyncio.sleep(args.dwell)
             if await page.locator(f"a[href$='{nb}']").count() == 0:
                 ok = await self.go(page, HOME, lambda: page.locator(f"a[href$='{HOME}']").first.click(),
-                                   args.page_bound)
+                                   args.page_bound, who)
             ok = await self.go(page, nb, lambda nb=nb: page.locator(f"a[href$='{nb}']").first.click(),
-                               args.page_bound)
+                               args.page_bound, who)
         print(f"  participant {who + 1} done")
         # the last page stays open (as on a participant's laptop)
 
@@ -153,6 +179,9 @@ async def run(args) -> int:
 
     cold = await asyncio.to_thread(yardstick_cold_start)
     print(f"yardstick: one kernel's cold start {cold:.1f} s")
+    from kamlab.app import forge
+
+    print(f"kernel forge: {'on' if forge.available() else 'off'}")
     port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="kamlab_bench_classroom_"))
     env = {**os.environ, "KAMLAB_BOARD": str(tmp / "board.sqlite"),
@@ -205,13 +234,18 @@ async def run(args) -> int:
     print(f"participants {args.participants}, stagger {args.stagger} s, dwell {args.dwell} s, "
           f"{len(NOTEBOOKS)} pages each")
     print(f"pages usable: {usable} of {loads} opened, every unit and the home page between them "
-          f"({len(klass.failed)} not usable: {klass.failed[:8]})")
+          f"({len(klass.failed)} not usable: {klass.failed[:20]})")
     if klass.tti:
         p50, p95 = statistics.median(klass.tti), pct(klass.tti, 0.95)
         print(f"time to interactive: p50 {p50:.1f} s, p95 {p95:.1f} s, max {max(klass.tti):.1f} s "
               f"(= {p50 / cold:.1f}x / {p95 / cold:.1f}x the yardstick cold start {cold:.1f} s)")
     print(f"memory, server + kernels: peak RSS {peak_rss:.0f} MB, peak PSS {peak_pss:.0f} MB; at the end RSS "
           f"{end[1]:.0f} MB, PSS {end[2]:.0f} MB (bound {MEMORY_BOUND_MB} MB)")
+    wall = end[0]
+    by_group = {g: sum(c for gg, c in klass.cpu.values() if gg == g) for g in ("server", "kernels", "browser")}
+    print(f"CPU over the run ({wall:.0f} s on {psutil.cpu_count()} cores = {wall * psutil.cpu_count():.0f} "
+          f"core-seconds): " + ", ".join(f"{g} {c:.0f} s ({c / max(loads, 1):.2f} s a page)"
+                                         for g, c in by_group.items()))
     print(f"at the end: {end[3]} live kernels for {end[4]} open pages and a preheat pool of {pool} "
           f"(target <= {end[4] + pool})")
     ok = (not klass.failed and usable >= args.participants * len(NOTEBOOKS) and peak_pss <= MEMORY_BOUND_MB

@@ -207,6 +207,18 @@ def _become_kernel(request: dict) -> None:
         os._exit(code)
 
 
+def _checked(request) -> dict:
+    """The request, if it asks for a page kernel in an existing folder (else ValueError: nothing is forked)."""
+    argv, env, cwd = (request.get(k) if isinstance(request, dict) else None for k in ("argv", "env", "cwd"))
+    if not (isinstance(argv, list) and all(isinstance(a, str) for a in argv) and argv[1:3] == ["-m", PAGE_KERNEL]):
+        raise ValueError(f"not a page kernel's command: {argv!r}")
+    if not (isinstance(env, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
+        raise ValueError("the environment must map names to strings")
+    if not (isinstance(cwd, str) and os.path.isdir(cwd)):
+        raise ValueError(f"no folder {cwd!r}")
+    return request
+
+
 def serve(path: Path) -> None:
     """The forge: import once, then fork a kernel for every request on the socket at `path`."""
     parent = os.getppid()
@@ -228,7 +240,7 @@ def serve(path: Path) -> None:
         with conn:
             try:
                 conn.settimeout(10)
-                request = json.loads(conn.makefile("r").readline())
+                request = _checked(json.loads(conn.makefile("r").readline()))
                 pid = os.fork()
                 if pid == 0:
                     listener.close()

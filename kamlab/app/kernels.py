@@ -15,7 +15,9 @@ What it changes, and why (issue #18, measured on a 2-core laptop with a class of
   design and are never culled (Voila's own rule, kept). A kernel whose page is still being rendered has
   had no browser connection yet either: on a busy laptop a cell can run for longer than the idle timeout
   without a message, and the culler shut such kernels down mid-page ("Kernel died"). A kernel that has
-  never had a connection is culled only after `render_grace` seconds.
+  never had a connection is culled only after `render_grace` seconds, counted from its start or from
+  the moment the pool hands it to a visitor (a preheated page that waited ten minutes for its visitor was
+  otherwise culled between the handing over and the browser's connection: the page never came up).
 - **A cap on live kernels** (`max_kernels`, or ``KAMLAB_MAX_KERNELS``; by default what 60% of the
   machine's memory holds: 32 on an 8 GB laptop, 65 on 16 GB): at the cap a new page gets a
   clear "the server is full, try again in a minute" page (HTTP 503) instead of the laptop swapping, and
@@ -74,7 +76,7 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._born: dict[str, float] = {}
+        self._grace_from: dict[str, float] = {}  # a kernel's start, or its handing over
         self._connected_once: set[str] = set()
 
     @default("max_kernels")
@@ -96,7 +98,7 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
             self.log.warning("kernel cap reached (%d live): refusing a new page", live_kernels(self))
             raise HTTPError(503, reason=FULL_MESSAGE)
         kernel_id = await super().start_kernel(*args, **kwargs)
-        self._born.setdefault(kernel_id, time.monotonic())
+        self._grace_from.setdefault(kernel_id, time.monotonic())
         return kernel_id
 
     def notify_connect(self, kernel_id):
@@ -105,15 +107,15 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
 
     async def cull_kernel_if_idle(self, kernel_id):
         """The usual idle cull, except for a kernel still rendering its page (never connected, young)."""
-        if kernel_id not in self._born:  # still starting (jupyter_server has no last_activity for it yet)
+        if kernel_id not in self._grace_from:  # still starting (jupyter_server has no last_activity for it yet)
             return None
         never = kernel_id not in self._connected_once
-        if never and time.monotonic() - self._born.get(kernel_id, 0.0) < self.render_grace:
+        if never and time.monotonic() - self._grace_from[kernel_id] < self.render_grace:
             return None
         return await super().cull_kernel_if_idle(kernel_id)
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
-        self._born.pop(kernel_id, None)
+        self._grace_from.pop(kernel_id, None)
         self._connected_once.discard(kernel_id)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
@@ -136,7 +138,9 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         """Voila's, handed the first READY entry of the pool (Voila takes the first, warm or not)."""
         pool = self._pools.get(notebook_name, [])
         pool.sort(key=lambda t: not _ready(t))  # stable: ready ones first, in their order
-        return await self._voila_get_rendered_notebook(notebook_name, *args, **kwargs)
+        render_task, rendered, kernel_id = await self._voila_get_rendered_notebook(notebook_name, *args, **kwargs)
+        self._grace_from[kernel_id] = time.monotonic()  # its visitor's browser connects from now on
+        return render_task, rendered, kernel_id
 
     def _pool_fill_if_needed(self, *args, **kwargs) -> None:
         """Refill the pool, unless the server is at its kernel cap."""

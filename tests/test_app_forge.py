@@ -1,0 +1,200 @@
+"""The kernel forge (`kamlab.app.forge`): the app's page kernels forked from one warm process.
+
+What the app relies on: a forked kernel is the page kernel (no pyarrow), runs in the folder and with the
+environment the server asked for, is watched, interrupted and shut down like any kernel, and ends when
+the server does; a malformed request forks nothing; where the forge cannot serve, kernels start the usual way.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+
+import psutil
+import pytest
+from jupyter_client.manager import AsyncKernelManager
+
+from kamlab.app import forge
+from kamlab.app.page_kernel import PageKernelSpecManager
+
+pytestmark = pytest.mark.skipif(not forge.available(), reason="kernels are forked on Linux only")
+
+PROBE = """import json, os, sys, numpy
+print(json.dumps({"cwd": os.getcwd(), "mark": os.environ.get("KAMLAB_TEST_MARK"), "pid": os.getpid(),
+                  "no_pyarrow": sys.modules.get("pyarrow", 0) is None, "draw": int(numpy.random.randint(10**9)),
+                  "case_read": "kamlab.data" in sys.modules}))"""
+
+
+async def _probe(km: AsyncKernelManager) -> dict:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=60)
+        out = []
+        await kc.execute_interactive(PROBE, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+        return json.loads("".join(out))
+    finally:
+        kc.stop_channels()
+
+
+def _manager() -> AsyncKernelManager:
+    return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=PageKernelSpecManager())
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _gone(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_page_kernel_spec_names_the_forge_unless_switched_off(monkeypatch):
+    spec = PageKernelSpecManager().get_kernel_spec("python3")
+    assert spec.metadata["kernel_provisioner"]["provisioner_name"] == forge.PROVISIONER
+    monkeypatch.setenv("KAMLAB_FORGE", "0")
+    assert "kernel_provisioner" not in PageKernelSpecManager().get_kernel_spec("python3").metadata
+
+
+def test_a_forked_kernel_is_the_page_kernel_where_and_as_the_server_asked(tmp_path):
+    async def go():
+        kms = [_manager(), _manager()]
+        for km in kms:
+            await km.start_kernel(cwd=str(tmp_path), env={**os.environ, "KAMLAB_TEST_MARK": "asked"})
+        try:
+            return [await _probe(km) for km in kms], [(km.provisioner, km.provisioner.process) for km in kms]
+        finally:
+            for km in kms:
+                await km.shutdown_kernel(now=False)
+
+    probes, provisioners = asyncio.run(go())
+    forge_pid = forge._FORGE.proc.pid
+    for probe, (prov, process) in zip(probes, provisioners):
+        assert isinstance(prov, forge.ForgeProvisioner) and isinstance(process, forge.ForkedKernel)
+        assert process.pid == probe["pid"]
+        assert probe["cwd"] == str(tmp_path) and probe["mark"] == "asked" and probe["no_pyarrow"]
+        assert probe["case_read"]  # the forge read the case company before forking
+        assert _wait_gone(probe["pid"], 10), "a shut-down kernel's process is gone"
+    assert probes[0]["draw"] != probes[1]["draw"], "each kernel has its own random state"
+    assert psutil.Process(forge_pid).is_running(), "the forge serves on"
+
+
+def test_an_interrupt_reaches_a_forked_kernel(tmp_path):
+    async def go():
+        km = _manager()
+        await km.start_kernel(cwd=str(tmp_path))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            msg_id = kc.execute("import time; time.sleep(60)")
+            await asyncio.sleep(1.0)
+            t0 = time.monotonic()
+            await km.interrupt_kernel()
+            while True:
+                reply = await kc.get_shell_msg(timeout=20)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply["content"], time.monotonic() - t0
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    content, seconds = asyncio.run(go())
+    assert content["status"] == "error" and content["ename"] == "KeyboardInterrupt" and seconds < 10
+
+
+def _page_kernel(tmp_path, name: str) -> int:
+    argv = [sys.executable, "-m", forge.PAGE_KERNEL, "-f", str(tmp_path / f"{name}.json")]
+    return asyncio.run(forge._FORGE.fork(argv, dict(os.environ), str(tmp_path)))
+
+
+def _ask_forge(line: bytes) -> bytes:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(forge._FORGE.path))
+        s.sendall(line + b"\n")
+        return s.recv(100)
+
+
+def test_malformed_requests_fork_nothing_and_the_forge_serves_on(tmp_path):
+    first = _page_kernel(tmp_path, "first")
+    assert (forge._FORGE.path.parent.stat().st_mode & 0o777) == 0o700, "only the server's user may ask"
+    the_forge = psutil.Process(forge._FORGE.proc.pid)
+    before = {p.pid for p in the_forge.children()}
+    answers = [_ask_forge(line) for line in (
+        b"not json",
+        json.dumps({"argv": ["/bin/sh", "-c", "touch x"], "env": {}, "cwd": str(tmp_path)}).encode(),
+        json.dumps({"argv": [sys.executable, "-m", forge.PAGE_KERNEL], "env": {}, "cwd": "/nowhere"}).encode(),
+        json.dumps({"argv": [sys.executable, "-m", forge.PAGE_KERNEL], "env": {"A": 1}, "cwd": "/"}).encode())]
+    assert answers == [b""] * 4, "no kernel for a malformed request"
+    assert {p.pid for p in the_forge.children()} == before and not (tmp_path / "x").exists()
+    second = _page_kernel(tmp_path, "second")
+    assert {p.pid for p in the_forge.children()} == before | {second} and first in before
+    for pid in (first, second):
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_without_a_forge_the_kernel_starts_the_usual_way(tmp_path, monkeypatch):
+    broken = forge._Forge()
+    monkeypatch.setattr(broken, "_start", lambda python: (
+        setattr(broken, "proc", subprocess.Popen([python, "-c", "raise SystemExit(3)"])),
+        setattr(broken, "path", tmp_path / "never.sock")))
+    monkeypatch.setattr(forge, "_FORGE", broken)
+
+    async def go():
+        km = _manager()
+        await km.start_kernel(cwd=str(tmp_path))
+        try:
+            probe = await _probe(km)
+            return probe, psutil.Process(probe["pid"]).ppid()
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    probe, parent = asyncio.run(go())
+    assert parent == os.getpid() and probe["no_pyarrow"], "a plain page kernel, started by this process"
+
+
+def test_the_forge_and_its_kernels_end_with_the_server(tmp_path):
+    """A server killed outright (no shutdown) leaves no forge and no kernel behind."""
+    server = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import asyncio, os, sys, time
+        from kamlab.app import forge
+        f = forge._FORGE
+        pid = asyncio.run(f.fork([sys.executable, "-m", forge.PAGE_KERNEL, "-f", {str(tmp_path / "k.json")!r}],
+                                 dict(os.environ), {str(tmp_path)!r}))
+        print(f.proc.pid, pid, flush=True)
+        time.sleep(120)
+        """)], stdout=subprocess.PIPE, text=True)
+    forge_pid, kernel_pid = map(int, server.stdout.readline().split())
+    assert _wait_gone(kernel_pid, 0) is False and psutil.Process(kernel_pid).ppid() == forge_pid
+    deadline = time.monotonic() + 10  # the child names itself first thing after the fork
+    while psutil.Process(kernel_pid).cmdline()[1:3] != ["-m", forge.PAGE_KERNEL] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert psutil.Process(kernel_pid).cmdline()[1:3] == ["-m", forge.PAGE_KERNEL], "ps shows the kernel's command"
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    assert _wait_gone(forge_pid, 10), "the forge ends within seconds of the server"
+    assert _wait_gone(kernel_pid, 10), "its kernels end within seconds of the forge"
+
+
+def test_forked_kernel_tracks_a_process_it_did_not_start():
+    proc = subprocess.Popen(["sleep", "30"])
+    kernel = forge.ForkedKernel(proc.pid)
+    assert kernel.poll() is None and kernel.wait(timeout=0.1) is None
+    kernel.terminate()
+    proc.wait()
+    assert kernel.wait(timeout=5) == 0 and kernel.poll() == 0
+    kernel.kill()  # after the end: nothing to signal, no error
