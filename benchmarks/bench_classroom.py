@@ -147,7 +147,13 @@ class Class:
             await page.wait_for_url(f"**/{nb}*", timeout=bound * 1000)
             await page.wait_for_function(READY_JS, timeout=bound * 1000)
         except Exception as err:  # noqa: BLE001 - a page that did not come up is the measurement
-            self.failed.append(f"participant {who + 1}, {nb[:2]} at t={t0 - self.t0:.0f} s: {type(err).__name__}")
+            why = str(err).strip().splitlines()[0][:90] if str(err).strip() else ""
+            self.failed.append(f"participant {who + 1}, {nb[:2]} at t={t0 - self.t0:.0f} s: "
+                               f"{type(err).__name__} {why}")
+            return False
+        if time.monotonic() - t0 > bound:  # each wait had the bound; together they may not
+            self.failed.append(f"participant {who + 1}, {nb[:2]} at t={t0 - self.t0:.0f} s: usable only after "
+                               f"{time.monotonic() - t0:.0f} s")
             return False
         self.tti.append(time.monotonic() - t0)
         return True
@@ -156,8 +162,13 @@ class Class:
         ctx = await browser.new_context(viewport={"width": 1366, "height": 768})
         page = await ctx.new_page()
         self.open_pages += 1
+
         def by_address(nb):
-            return lambda: page.goto(f"{base}/voila/render/{nb}", wait_until="domcontentloaded")
+            return lambda: page.goto(f"{base}/voila/render/{nb}", wait_until="domcontentloaded",
+                                     timeout=args.page_bound * 1000)
+
+        def click(nb):  # the page bound counts from the click (Playwright's own default is 30 s)
+            return page.locator(f"a[href$='{nb}']").first.click(timeout=args.page_bound * 1000)
 
         ok = await self.go(page, HOME, by_address(HOME), args.page_bound, who)
         for nb in [n for n in NOTEBOOKS if n != HOME]:
@@ -166,10 +177,8 @@ class Class:
                 continue
             await asyncio.sleep(args.dwell)
             if await page.locator(f"a[href$='{nb}']").count() == 0:
-                ok = await self.go(page, HOME, lambda: page.locator(f"a[href$='{HOME}']").first.click(),
-                                   args.page_bound, who)
-            ok = await self.go(page, nb, lambda nb=nb: page.locator(f"a[href$='{nb}']").first.click(),
-                               args.page_bound, who)
+                ok = await self.go(page, HOME, lambda: click(HOME), args.page_bound, who)
+            ok = await self.go(page, nb, lambda nb=nb: click(nb), args.page_bound, who)
         print(f"  participant {who + 1} done")
         # the last page stays open (as on a participant's laptop)
 
