@@ -133,6 +133,7 @@ def test_malformed_requests_fork_nothing_and_the_forge_serves_on(tmp_path):
     first = _page_kernel(tmp_path, "first")
     assert (forge._FORGE.path.parent.stat().st_mode & 0o777) == 0o700, "only the server's user may ask"
     the_forge = psutil.Process(forge._FORGE.proc.pid)
+    assert the_forge.num_threads() == 1, "it forks from one thread: no lock held by another thread"
     before = {p.pid for p in the_forge.children()}
     answers = [_ask_forge(line) for line in (
         b"not json",
