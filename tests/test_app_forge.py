@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -176,10 +177,12 @@ def test_the_forge_and_its_kernels_end_with_the_server(tmp_path):
         f = forge._FORGE
         pid = asyncio.run(f.fork([sys.executable, "-m", forge.PAGE_KERNEL, "-f", {str(tmp_path / "k.json")!r}],
                                  dict(os.environ), {str(tmp_path)!r}))
-        print(f.proc.pid, pid, flush=True)
+        print(f.proc.pid, pid, f.path.parent, flush=True)
         time.sleep(120)
         """)], stdout=subprocess.PIPE, text=True)
-    forge_pid, kernel_pid = map(int, server.stdout.readline().split())
+    forge_pid, kernel_pid, folder = server.stdout.readline().split()
+    forge_pid, kernel_pid, folder = int(forge_pid), int(kernel_pid), Path(folder)
+    assert (folder / "forge.sock").exists()
     assert _wait_gone(kernel_pid, 0) is False and psutil.Process(kernel_pid).ppid() == forge_pid
     deadline = time.monotonic() + 10  # the child names itself first thing after the fork
     while psutil.Process(kernel_pid).cmdline()[1:3] != ["-m", forge.PAGE_KERNEL] and time.monotonic() < deadline:
@@ -189,6 +192,7 @@ def test_the_forge_and_its_kernels_end_with_the_server(tmp_path):
     server.wait()
     assert _wait_gone(forge_pid, 10), "the forge ends within seconds of the server"
     assert _wait_gone(kernel_pid, 10), "its kernels end within seconds of the forge"
+    assert not folder.exists(), "the forge takes its socket and folder with it"
 
 
 def test_forked_kernel_tracks_a_process_it_did_not_start():
@@ -199,3 +203,17 @@ def test_forked_kernel_tracks_a_process_it_did_not_start():
     proc.wait()
     assert kernel.wait(timeout=5) == 0 and kernel.poll() == 0
     kernel.kill()  # after the end: nothing to signal, no error
+
+
+def test_a_forge_whose_socket_went_is_replaced_and_its_kernels_live_on(tmp_path):
+    """A cleaner emptied /tmp under a running server: the next page gets a new forge, at once."""
+    first = _page_kernel(tmp_path, "before")
+    old_forge, old_path = forge._FORGE.proc, forge._FORGE.path
+    old_path.unlink()
+    t0 = time.monotonic()
+    second = _page_kernel(tmp_path, "after")
+    assert forge._FORGE.proc.pid != old_forge.pid and psutil.Process(second).ppid() == forge._FORGE.proc.pid
+    assert time.monotonic() - t0 < 30, "no wait for the lost socket"
+    assert old_forge.poll() is None and not _gone(first), "the old forge and its kernel live on"
+    for pid in (first, second):
+        os.kill(pid, signal.SIGKILL)

@@ -95,23 +95,26 @@ class ForkedKernel:
 
 
 class _Forge:
-    """The server's handle on its forge process: started on first use, restarted if it died."""
+    """The server's handle on its forge process: started on first use, started anew if it died or its
+    socket went (a forge left behind keeps its kernels and ends with the server)."""
 
     def __init__(self):
         self.proc: subprocess.Popen | None = None
         self.path: Path | None = None
+        self.ready = False
 
     async def fork(self, argv: list[str], env: dict, cwd: str) -> int:
         """Ask the forge for a kernel running `argv`; its pid."""
         import asyncio
 
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None or self.proc.poll() is not None or (self.ready and not self.path.exists()):
             self._start(argv[0])
         deadline = time.monotonic() + START_S
         while not self.path.exists():  # the forge binds its socket once its imports are done
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the kernel forge did not start (exit code {self.proc.poll()})")
             await asyncio.sleep(0.05)
+        self.ready = True
         reader, writer = await asyncio.open_unix_connection(str(self.path))
         try:
             writer.write(json.dumps({"argv": argv, "env": env, "cwd": str(cwd)}).encode() + b"\n")
@@ -123,7 +126,7 @@ class _Forge:
 
     def _start(self, python: str) -> None:
         folder = Path(tempfile.mkdtemp(prefix="kamlab-forge-"))  # 0700: only this user can ask for kernels
-        self.path = folder / "forge.sock"
+        self.path, self.ready = folder / "forge.sock", False
         self.proc = subprocess.Popen([python, "-m", __name__, str(self.path)], stdin=subprocess.DEVNULL)
         _log.info("kernel forge started (pid %d)", self.proc.pid)
 
@@ -232,6 +235,14 @@ def serve(path: Path) -> None:
     listener.listen(64)
     os.rename(str(path) + ".new", path)  # the socket appears only once it accepts
     listener.settimeout(1.0)
+    try:
+        _serve_requests(listener, parent)
+    finally:  # the server is gone: the socket and its folder go too
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+
+
+def _serve_requests(listener: socket.socket, parent: int) -> None:
     while os.getppid() == parent:  # the server is gone: so is the forge
         try:
             conn, _ = listener.accept()
@@ -249,7 +260,6 @@ def serve(path: Path) -> None:
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
             except (OSError, ValueError) as err:  # one bad request; the server falls back for it
                 print(f"kernel forge: request failed: {err}", file=sys.stderr)
-
 
 if __name__ == "__main__":
     serve(Path(sys.argv[1]))
