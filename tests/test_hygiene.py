@@ -299,3 +299,16 @@ def test_the_licences_are_there():
     assert _project()["license"] == {"text": "MIT"}
     content = (ROOT / "LICENSE-content.md").read_text()
     assert "CC BY 4.0" in content and "datasets/case_company/" in content
+
+
+def test_no_markdown_writes_money_with_a_dollar_sign():
+    """Voila typesets ``$...$`` as maths even when escaped (``\\$``: its markdown drops the backslash
+    before MathJax reads the page), so "\\$560,000 a quarter ... \\$0.80" came out as italic run-together
+    words on unit 03. Money in a page's text carries a currency code (USD 560,000); maths stays ``$...$``."""
+    bad = []
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(nb.read_text())["cells"]):
+            text = "".join(cell["source"]) if cell["cell_type"] == "markdown" else ""
+            if re.search(r"\\\$|\$\s?\d", text):
+                bad.append(f"{nb.name} cell {i}")
+    assert not bad, bad
