@@ -121,6 +121,27 @@ def cpu_seconds(server: psutil.Process, seen: dict[int, tuple[str, float]]) -> N
             seen[proc.pid] = (group, t.user + t.system)
 
 
+def start_voila(tmp: Path, log_path, **env) -> tuple[subprocess.Popen, int]:
+    """Voila as `make app` starts it (the repository's voila.json) on a free port, its board and log in
+    `tmp`, with `env` added to this environment; the process and its port."""
+    port = free_port()
+    env = {**os.environ, "KAMLAB_BOARD": str(tmp / "board.sqlite"),
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline", **env}
+    env.pop("QUERY_STRING", None)
+    with open(log_path, "w") as log:  # the server keeps its own copy of the file
+        proc = subprocess.Popen([sys.executable, "-m", "voila", "notebooks", "--no-browser", f"--port={port}",
+                                 "--Voila.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return proc, port
+
+
+def stop_voila(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 class Class:
     def __init__(self, server: psutil.Process):
         self.server = server
@@ -191,14 +212,8 @@ async def run(args) -> int:
     from kamlab.app import forge
 
     print(f"kernel forge: {'on' if forge.available() else 'off'}")
-    port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="kamlab_bench_classroom_"))
-    env = {**os.environ, "KAMLAB_BOARD": str(tmp / "board.sqlite"),
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    env.pop("QUERY_STRING", None)
-    log = open(os.environ.get("KAMLAB_BENCH_VOILA_LOG", tmp / "voila.log"), "w")
-    voila = subprocess.Popen([sys.executable, "-m", "voila", "notebooks", "--no-browser", f"--port={port}",
-                              "--Voila.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    voila, port = start_voila(tmp, os.environ.get("KAMLAB_BENCH_VOILA_LOG", tmp / "voila.log"))
     server = psutil.Process(voila.pid)
     base = f"http://127.0.0.1:{port}"
     t0 = time.monotonic()
@@ -226,12 +241,7 @@ async def run(args) -> int:
             sampler.cancel()
             await browser.close()
     finally:
-        voila.terminate()
-        try:
-            voila.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            voila.kill()
-        log.close()
+        stop_voila(voila)
 
     usable = len(klass.tti)
     loads = usable + len(klass.failed)  # every page each participant opened (units, and home between them)

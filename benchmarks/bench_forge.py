@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -56,13 +54,8 @@ def _cpu(seen: dict) -> tuple[float, float]:
 async def one_server(forge: bool, args) -> dict:
     from playwright.async_api import async_playwright
 
-    port, tmp = bc.free_port(), Path(tempfile.mkdtemp(prefix="kamlab_bench_forge_"))
-    env = {**os.environ, "KAMLAB_BOARD": str(tmp / "board.sqlite"), "KAMLAB_FORGE": "1" if forge else "0",
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    env.pop("QUERY_STRING", None)
-    with open(tmp / "voila.log", "w") as log:
-        voila = subprocess.Popen([sys.executable, "-m", "voila", "notebooks", "--no-browser", f"--port={port}",
-                                  "--Voila.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    tmp = Path(tempfile.mkdtemp(prefix="kamlab_bench_forge_"))
+    voila, port = bc.start_voila(tmp, tmp / "voila.log", KAMLAB_FORGE="1" if forge else "0")
     server, seen, stop = psutil.Process(voila.pid), {}, threading.Event()
     threading.Thread(target=_sample, args=(server, seen, stop), daemon=True).start()
     try:
@@ -88,8 +81,7 @@ async def one_server(forge: bool, args) -> dict:
                 "end_pss": bc.memory(server)[1], "tti": sum(ttis) / visits, "visits": visits}
     finally:
         stop.set()
-        voila.terminate()
-        voila.wait(timeout=30)
+        bc.stop_voila(voila)
 
 
 async def run(args) -> int:

@@ -24,8 +24,6 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 
-from kamlab.app import forge
-
 __all__ = ["PageKernelSpecManager"]
 
 LEFT_OUT = ("pyarrow", "debugpy")
@@ -40,6 +38,8 @@ class PageKernelSpecManager(KernelSpecManager):
         if spec.language.lower() == "python" and LAUNCHER in spec.argv:
             spec.argv = ["kamlab.app.page_kernel" if arg == LAUNCHER else arg for arg in spec.argv]
             spec.metadata = {**spec.metadata, "debugger": False}
+            from kamlab.app import forge  # here, not at the top: every page kernel runs this module
+
             if forge.available():
                 spec.metadata["kernel_provisioner"] = {"provisioner_name": forge.PROVISIONER, "config": {}}
         return spec
