@@ -38,6 +38,32 @@ def shared_data() -> Path:
     return path
 
 
+_VOILA_LOGS = pytest.StashKey[list]()
+LOG_TAIL_LINES = 60
+
+
+@pytest.fixture(scope="session")
+def voila_log(request, tmp_path_factory):
+    """A new file for a Voila server's log, for the browser tests: a failing one shows the log's last lines
+    in its report (CI keeps nothing else of the server)."""
+    def new_log() -> Path:
+        path = tmp_path_factory.mktemp("voila") / "voila.log"
+        request.config.stash.setdefault(_VOILA_LOGS, []).append(path)
+        return path
+
+    return new_log
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    logs = item.config.stash.get(_VOILA_LOGS, [])
+    if report.failed and item.get_closest_marker("browser") and logs and logs[-1].exists():
+        tail = logs[-1].read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL_LINES:]
+        report.sections.append((f"Voila's log, last {LOG_TAIL_LINES} lines ({logs[-1]})", "\n".join(tail)))
+    return report
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -58,14 +58,14 @@ def kernel_processes(server: psutil.Process) -> list[psutil.Process]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, voila_log):
     """Voila on a free port, TMPDIR and the board in the test's folders; yields (url, process, tmpdir)."""
     port = _free_port()
     tmp = tmp_path_factory.mktemp("tmpdir")
     env = {**os.environ, "KAMLAB_BOARD": str(tmp_path_factory.mktemp("board") / "board.sqlite"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "TMPDIR": str(tmp)}
     env.pop("QUERY_STRING", None)
-    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")
+    log = open(voila_log(), "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "voila", "notebooks", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
          f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_S}", "--MappingKernelManager.cull_interval=5"],

@@ -149,24 +149,44 @@ def test_malformed_requests_fork_nothing_and_the_forge_serves_on(tmp_path):
         os.kill(pid, signal.SIGKILL)
 
 
-def test_without_a_forge_the_kernel_starts_the_usual_way(tmp_path, monkeypatch):
-    broken = forge._Forge()
-    monkeypatch.setattr(broken, "_start", lambda python: (
-        setattr(broken, "proc", subprocess.Popen([python, "-c", "raise SystemExit(3)"])),
-        setattr(broken, "path", tmp_path / "never.sock")))
-    monkeypatch.setattr(forge, "_FORGE", broken)
-
+def _plain_kernel_starts(tmp_path, n: int) -> list[tuple[dict, int, float]]:
+    """Start `n` page kernels one after another: each one's probe, parent pid and seconds to start."""
     async def go():
-        km = _manager()
-        await km.start_kernel(cwd=str(tmp_path))
-        try:
-            probe = await _probe(km)
-            return probe, psutil.Process(probe["pid"]).ppid()
-        finally:
-            await km.shutdown_kernel(now=True)
+        out = []
+        for _ in range(n):
+            km, t0 = _manager(), time.monotonic()
+            await km.start_kernel(cwd=str(tmp_path))
+            try:
+                probe = await _probe(km)
+                out.append((probe, psutil.Process(probe["pid"]).ppid(), time.monotonic() - t0))
+            finally:
+                await km.shutdown_kernel(now=True)
+        return out
 
-    probe, parent = asyncio.run(go())
-    assert parent == os.getpid() and probe["no_pyarrow"], "a plain page kernel, started by this process"
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("how", ["exits", "hangs"])
+def test_without_a_forge_the_kernel_starts_the_usual_way_and_the_forge_is_not_asked_again(tmp_path, monkeypatch, how):
+    """A forge that exits at once or never comes up: the page gets a plain kernel, and the pages after it
+    get theirs at once (no forge started and waited for per page: that was a CPU storm on a slow machine)."""
+    broken, starts = forge._Forge(), []
+    code = "raise SystemExit(3)" if how == "exits" else "import time; time.sleep(600)"
+
+    def start(python):
+        starts.append(subprocess.Popen([python, "-c", code]))
+        broken.proc, broken.path, broken.started = starts[-1], tmp_path / "never.sock", time.monotonic()
+
+    monkeypatch.setattr(broken, "_start", start)
+    monkeypatch.setattr(forge, "_FORGE", broken)
+    monkeypatch.setattr(forge, "START_S", 3.0)
+
+    kernels = _plain_kernel_starts(tmp_path, 2)
+    assert all(parent == os.getpid() and probe["no_pyarrow"] for probe, parent, _ in kernels), \
+        "plain page kernels, started by this process"
+    assert len(starts) == 1, "the forge is given up on after it failed, not started again for the next page"
+    assert starts[0].poll() is not None, "a forge that never came up is stopped, not left running"
+    assert kernels[1][2] < kernels[0][2] + 5, "the next page does not wait for a forge"
 
 
 def test_the_forge_and_its_kernels_end_with_the_server(tmp_path):

@@ -59,13 +59,13 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> No
 
 
 @pytest.fixture(scope="session")
-def voila_url(tmp_path_factory):
+def voila_url(tmp_path_factory, voila_log):
     """One Voila for the session, on a free loopback port, with the repository's voila.json."""
     port = _free_port()
     env = {**os.environ, "KAMLAB_BOARD": str(tmp_path_factory.mktemp("board") / "board.sqlite"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     env.pop("QUERY_STRING", None)
-    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w")
+    log = open(voila_log(), "w")
     proc = subprocess.Popen([sys.executable, "-m", "voila", "notebooks", "--no-browser", f"--port={port}",
                              "--Voila.ip=127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

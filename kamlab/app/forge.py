@@ -42,6 +42,8 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipywidgets", "numpy", "
            "matplotlib_inline.backend_inline", "kamlab", "kamlab.app", "kamlab.widgets", "kamlab.plots",
            "kamlab.apa", "kamlab.synth")
 START_S = 60.0  # the forge's imports, on a loaded laptop
+RETRY_S = 300.0  # after the forge failed, kernels start the usual way for this long before it is tried again
+_SOCKET_DIR_MAX = 80  # longer folder names leave too little of a socket path's 107 bytes (TMPDIR may be deep)
 _log = logging.getLogger(__name__)
 
 
@@ -96,23 +98,38 @@ class ForkedKernel:
 
 class _Forge:
     """The server's handle on its forge process: started on first use, started anew if it died or its
-    socket went (a forge left behind keeps its kernels and ends with the server)."""
+    socket went (a forge left behind keeps its kernels and ends with the server). A forge that fails to
+    start or to answer is given up on for `RETRY_S`: kernels start the usual way meanwhile, at no wait."""
 
     def __init__(self):
         self.proc: subprocess.Popen | None = None
         self.path: Path | None = None
         self.ready = False
+        self.started = 0.0
+        self.retry_at = 0.0  # after a failure, no forge is asked before this (time.monotonic())
 
     async def fork(self, argv: list[str], env: dict, cwd: str) -> int:
         """Ask the forge for a kernel running `argv`; its pid."""
+        if time.monotonic() < self.retry_at:
+            raise RuntimeError("the kernel forge failed a moment ago")
+        try:
+            return await self._fork(argv, env, cwd)
+        except Exception:
+            self.retry_at = time.monotonic() + RETRY_S
+            if not self.ready and self.proc is not None:
+                self.proc.kill()  # one that never came up has no kernels: it goes (and is started anew later)
+                self.proc.wait()
+            raise
+
+    async def _fork(self, argv: list[str], env: dict, cwd: str) -> int:
         import asyncio
 
         if self.proc is None or self.proc.poll() is not None or (self.ready and not self.path.exists()):
             self._start(argv[0])
-        deadline = time.monotonic() + START_S
         while not self.path.exists():  # the forge binds its socket once its imports are done
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the kernel forge did not start (exit code {self.proc.poll()})")
+            if self.proc.poll() is not None or time.monotonic() > self.started + START_S:
+                raise RuntimeError(f"the kernel forge did not start within {START_S:.0f} s "
+                                   f"(exit code {self.proc.poll()})")
             await asyncio.sleep(0.05)
         self.ready = True
         reader, writer = await asyncio.open_unix_connection(str(self.path))
@@ -126,7 +143,10 @@ class _Forge:
 
     def _start(self, python: str) -> None:
         folder = Path(tempfile.mkdtemp(prefix="kamlab-forge-"))  # 0700: only this user can ask for kernels
-        self.path, self.ready = folder / "forge.sock", False
+        if len(str(folder)) > _SOCKET_DIR_MAX and Path("/tmp").is_dir():  # a socket's path has 107 bytes at most
+            folder.rmdir()
+            folder = Path(tempfile.mkdtemp(prefix="kamlab-forge-", dir="/tmp"))
+        self.path, self.ready, self.started = folder / "forge.sock", False, time.monotonic()
         self.proc = subprocess.Popen([python, "-m", __name__, str(self.path)], stdin=subprocess.DEVNULL)
         _log.info("kernel forge started (pid %d)", self.proc.pid)
 
