@@ -13,8 +13,9 @@ provisioner (jupyter_client's documented extension point, named in the page kern
 the forge instead of starting ``python -m kamlab.app.page_kernel``; the kernel it gets is that command,
 run in the forked process with the environment, folder and arguments the server asked for.
 
-Where the forge cannot serve (not Linux, no ``pidfd_open``, the forge failed to start or died), the
-provisioner starts the kernel the usual way and logs why. Lifetimes are chained: the forge exits when
+No kernel waits for the forge: while it starts (the preheated pool right after the server starts), and
+where it cannot serve (not Linux, no ``pidfd_open``, it failed to start or to answer), the provisioner
+starts the kernel the usual way and logs why. Lifetimes are chained: the forge exits when
 the server is gone, and each kernel (ipykernel's parent poller) when the forge is gone.
 """
 from __future__ import annotations
@@ -41,7 +42,7 @@ PAGE_KERNEL = "kamlab.app.page_kernel"
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipywidgets", "numpy", "pandas", "matplotlib.pyplot",
            "matplotlib_inline.backend_inline", "kamlab", "kamlab.app", "kamlab.widgets", "kamlab.plots",
            "kamlab.apa", "kamlab.synth")
-START_S = 60.0  # the forge's imports, on a loaded laptop
+START_S = 60.0  # the forge's imports, on a loaded laptop: one not up by then is stopped
 RETRY_S = 300.0  # after the forge failed, kernels start the usual way for this long before it is tried again
 _SOCKET_DIR_MAX = 80  # longer folder names leave too little of a socket path's 107 bytes (TMPDIR may be deep)
 _log = logging.getLogger(__name__)
@@ -96,10 +97,18 @@ class ForkedKernel:
         self.send_signal(signal.SIGKILL)
 
 
+class ForgeNotReady(RuntimeError):
+    """The forge is still starting (or failed a moment ago): this kernel starts the usual way."""
+
+
 class _Forge:
     """The server's handle on its forge process: started on first use, started anew if it died or its
-    socket went (a forge left behind keeps its kernels and ends with the server). A forge that fails to
-    start or to answer is given up on for `RETRY_S`: kernels start the usual way meanwhile, at no wait."""
+    socket went (a forge left behind keeps its kernels and ends with the server).
+
+    No kernel ever waits for the forge: those asked for while it starts (the preheated pool, right after
+    the server starts) start the usual way. One that is not up within `START_S`, or fails to answer, is
+    stopped if it never came up and given up on for `RETRY_S`.
+    """
 
     def __init__(self):
         self.proc: subprocess.Popen | None = None
@@ -108,30 +117,44 @@ class _Forge:
         self.started = 0.0
         self.retry_at = 0.0  # after a failure, no forge is asked before this (time.monotonic())
 
-    async def fork(self, argv: list[str], env: dict, cwd: str) -> int:
-        """Ask the forge for a kernel running `argv`; its pid."""
+    async def fork(self, argv: list[str], env: dict, cwd: str, wait_s: float = 0.0) -> int:
+        """Ask the forge for a kernel running `argv`; its pid. `wait_s`: how long to wait for a forge that
+        is starting (the tests wait; the server does not)."""
         if time.monotonic() < self.retry_at:
-            raise RuntimeError("the kernel forge failed a moment ago")
+            raise ForgeNotReady("the kernel forge failed a moment ago")
         try:
-            return await self._fork(argv, env, cwd)
+            await self._until_ready(argv[0], wait_s)
+            return await self._ask(argv, env, cwd)
+        except ForgeNotReady:
+            raise
         except Exception:
             self.retry_at = time.monotonic() + RETRY_S
             if not self.ready and self.proc is not None:
                 self.proc.kill()  # one that never came up has no kernels: it goes (and is started anew later)
                 self.proc.wait()
+                self.proc = None
             raise
 
-    async def _fork(self, argv: list[str], env: dict, cwd: str) -> int:
+    async def _until_ready(self, python: str, wait_s: float) -> None:
         import asyncio
 
+        if self.proc is not None and not self.ready and self.proc.poll() is not None:
+            raise RuntimeError(f"the kernel forge exited while starting (exit code {self.proc.returncode})")
         if self.proc is None or self.proc.poll() is not None or (self.ready and not self.path.exists()):
-            self._start(argv[0])
+            self._start(python)
+        deadline = time.monotonic() + wait_s
         while not self.path.exists():  # the forge binds its socket once its imports are done
             if self.proc.poll() is not None or time.monotonic() > self.started + START_S:
                 raise RuntimeError(f"the kernel forge did not start within {START_S:.0f} s "
                                    f"(exit code {self.proc.poll()})")
+            if time.monotonic() >= deadline:
+                raise ForgeNotReady("the kernel forge is starting")
             await asyncio.sleep(0.05)
         self.ready = True
+
+    async def _ask(self, argv: list[str], env: dict, cwd: str) -> int:
+        import asyncio
+
         reader, writer = await asyncio.open_unix_connection(str(self.path))
         try:
             writer.write(json.dumps({"argv": argv, "env": env, "cwd": str(cwd)}).encode() + b"\n")
@@ -166,6 +189,9 @@ class ForgeProvisioner(LocalProvisioner):
             return await super().launch_kernel(cmd, **kwargs)
         try:
             pid = await _FORGE.fork(cmd, dict(kwargs.get("env") or os.environ), kwargs.get("cwd") or os.getcwd())
+        except ForgeNotReady as why:
+            _log.info("%s: starting the kernel as a new process", why)
+            return await super().launch_kernel(cmd, **kwargs)
         except Exception as err:  # noqa: BLE001 - any failure of the forge: start the kernel the usual way
             _log.warning("kernel forge unavailable (%s): starting the kernel as a new process", err)
             return await super().launch_kernel(cmd, **kwargs)
@@ -245,7 +271,8 @@ def _checked(request) -> dict:
 def serve(path: Path) -> None:
     """The forge: import once, then fork a kernel for every request on the socket at `path`."""
     parent = os.getppid()
-    del sys.path[0]  # `python -m` put the server's folder first; a kernel's path starts at its notebook
+    if sys.path and sys.path[0] in ("", os.getcwd()):  # not there with PYTHONSAFEPATH
+        del sys.path[0]  # the server's folder, put first by `python -m`; a kernel's path starts at its notebook
     _preload()
     gc.freeze()  # the kernels' garbage collector leaves the forge's objects alone: their pages stay shared
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished kernels are reaped at once (no zombies)
