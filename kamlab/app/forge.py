@@ -13,9 +13,9 @@ provisioner (jupyter_client's documented extension point, named in the page kern
 the forge instead of starting ``python -m kamlab.app.page_kernel``; the kernel it gets is that command,
 run in the forked process with the environment, folder and arguments the server asked for.
 
-No kernel waits for the forge: while it starts (the preheated pool right after the server starts), and
-where it cannot serve (not Linux, no ``pidfd_open``, it failed to start or to answer), the provisioner
-starts the kernel the usual way and logs why. Lifetimes are chained: the forge exits when
+A kernel waits for a starting forge at most until 15 s after the forge's start; past that, and where the
+forge cannot serve (not Linux, no ``pidfd_open``, it failed to start or to answer), the provisioner starts
+the kernel the usual way and logs why. Lifetimes are chained: the forge exits when
 the server is gone, and each kernel (ipykernel's parent poller) when the forge is gone.
 """
 from __future__ import annotations
@@ -43,6 +43,7 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipywidgets", "numpy", "
            "matplotlib_inline.backend_inline", "kamlab", "kamlab.app", "kamlab.widgets", "kamlab.plots",
            "kamlab.apa", "kamlab.synth")
 START_S = 60.0  # the forge's imports, on a loaded laptop: one not up by then is stopped
+WAIT_S = 15.0  # a kernel asked for while the forge starts waits until this long after its start, no longer
 RETRY_S = 300.0  # after the forge failed, kernels start the usual way for this long before it is tried again
 _SOCKET_DIR_MAX = 80  # longer folder names leave too little of a socket path's 107 bytes (TMPDIR may be deep)
 _log = logging.getLogger(__name__)
@@ -105,9 +106,10 @@ class _Forge:
     """The server's handle on its forge process: started on first use, started anew if it died or its
     socket went (a forge left behind keeps its kernels and ends with the server).
 
-    No kernel ever waits for the forge: those asked for while it starts (the preheated pool, right after
-    the server starts) start the usual way. One that is not up within `START_S`, or fails to answer, is
-    stopped if it never came up and given up on for `RETRY_S`.
+    A kernel waits for a starting forge only until `WAIT_S` after its start (a forge is up in a few
+    seconds: the preheated pages at the server's start are forked too); after that, kernels start the usual
+    way. One that is not up within `START_S`, or fails to answer, is stopped if it never came up and given
+    up on for `RETRY_S`.
     """
 
     def __init__(self):
@@ -117,13 +119,13 @@ class _Forge:
         self.started = 0.0
         self.retry_at = 0.0  # after a failure, no forge is asked before this (time.monotonic())
 
-    async def fork(self, argv: list[str], env: dict, cwd: str, wait_s: float = 0.0) -> int:
-        """Ask the forge for a kernel running `argv`; its pid. `wait_s`: how long to wait for a forge that
-        is starting (the tests wait; the server does not)."""
+    async def fork(self, argv: list[str], env: dict, cwd: str, wait_s: float | None = None) -> int:
+        """Ask the forge for a kernel running `argv`; its pid. `wait_s`: until how long after its start to
+        wait for a forge that is starting (`WAIT_S`; the tests wait longer)."""
         if time.monotonic() < self.retry_at:
             raise ForgeNotReady("the kernel forge failed a moment ago")
         try:
-            await self._until_ready(argv[0], wait_s)
+            await self._until_ready(argv[0], WAIT_S if wait_s is None else wait_s)
             return await self._ask(argv, env, cwd)
         except ForgeNotReady:
             raise
@@ -142,7 +144,7 @@ class _Forge:
             raise RuntimeError(f"the kernel forge exited while starting (exit code {self.proc.returncode})")
         if self.proc is None or self.proc.poll() is not None or (self.ready and not self.path.exists()):
             self._start(python)
-        deadline = time.monotonic() + wait_s
+        deadline = self.started + wait_s  # counted from the start: the pool's kernels wait once, together
         while not self.path.exists():  # the forge binds its socket once its imports are done
             if self.proc.poll() is not None or time.monotonic() > self.started + START_S:
                 raise RuntimeError(f"the kernel forge did not start within {START_S:.0f} s "
