@@ -147,7 +147,7 @@ class _Forge:
         deadline = self.started + wait_s  # counted from the start: the pool's kernels wait once, together
         while not self.path.exists():  # the forge binds its socket once its imports are done
             if self.proc.poll() is not None or time.monotonic() > self.started + START_S:
-                raise RuntimeError(f"the kernel forge did not start within {START_S:.0f} s "
+                raise RuntimeError(f"the kernel forge did not start within {START_S:g} s "
                                    f"(exit code {self.proc.poll()})")
             if time.monotonic() >= deadline:
                 raise ForgeNotReady("the kernel forge is starting")
