@@ -182,7 +182,8 @@ def test_kernels_hardly_wait_for_the_forge_and_a_failed_one_is_not_asked_again(t
 
     def start(python):
         starts.append(subprocess.Popen([python, "-c", code]))
-        broken.proc, broken.path, broken.started = starts[-1], tmp_path / "never.sock", time.monotonic()
+        (tmp_path / "forge").mkdir()
+        broken.proc, broken.path, broken.started = starts[-1], tmp_path / "forge" / "never.sock", time.monotonic()
 
     monkeypatch.setattr(broken, "_start", start)
     monkeypatch.setattr(forge, "_FORGE", broken)
@@ -203,6 +204,7 @@ def test_kernels_hardly_wait_for_the_forge_and_a_failed_one_is_not_asked_again(t
         "plain page kernels, started by this process"
     assert len(starts) == 1, "the failed forge is not started again for the next pages"
     assert starts[0].poll() is not None, "a forge that never came up is stopped, not left running"
+    assert not (tmp_path / "forge").exists(), "and its socket's folder is gone"
     assert broken.retry_at > time.monotonic() + forge.RETRY_S / 2, "and given up on for a while"
 
 

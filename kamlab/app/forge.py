@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -135,6 +136,7 @@ class _Forge:
                 self.proc.kill()  # one that never came up has no kernels: it goes (and is started anew later)
                 self.proc.wait()
                 self.proc = None
+                shutil.rmtree(self.path.parent, ignore_errors=True)  # its folder, with no socket in it
             raise
 
     async def _until_ready(self, python: str, wait_s: float) -> None:
