@@ -38,7 +38,7 @@ def shared_data() -> Path:
     return path
 
 
-_VOILA_LOGS = pytest.StashKey[list]()
+_VOILA_LOG = pytest.StashKey[Path]()  # the log of the Voila started last
 LOG_TAIL_LINES = 60
 
 
@@ -48,7 +48,7 @@ def voila_log(request, tmp_path_factory):
     in its report (CI keeps nothing else of the server)."""
     def new_log() -> Path:
         path = tmp_path_factory.mktemp("voila") / "voila.log"
-        request.config.stash.setdefault(_VOILA_LOGS, []).append(path)
+        request.config.stash[_VOILA_LOG] = path
         return path
 
     return new_log
@@ -57,10 +57,10 @@ def voila_log(request, tmp_path_factory):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    logs = item.config.stash.get(_VOILA_LOGS, [])
-    if report.failed and item.get_closest_marker("browser") and logs and logs[-1].exists():
-        tail = logs[-1].read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL_LINES:]
-        report.sections.append((f"Voila's log, last {LOG_TAIL_LINES} lines ({logs[-1]})", "\n".join(tail)))
+    log = item.config.stash.get(_VOILA_LOG, None)
+    if report.failed and item.get_closest_marker("browser") and log is not None and log.exists():
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL_LINES:]
+        report.sections.append((f"Voila's log, last {LOG_TAIL_LINES} lines ({log})", "\n".join(tail)))
     return report
 
 

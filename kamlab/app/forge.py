@@ -20,6 +20,7 @@ the server is gone, and each kernel (ipykernel's parent poller) when the forge i
 """
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
@@ -140,11 +141,9 @@ class _Forge:
             raise
 
     async def _until_ready(self, python: str, wait_s: float) -> None:
-        import asyncio
-
         if self.proc is not None and not self.ready and self.proc.poll() is not None:
             raise RuntimeError(f"the kernel forge exited while starting (exit code {self.proc.returncode})")
-        if self.proc is None or self.proc.poll() is not None or (self.ready and not self.path.exists()):
+        if self.proc is None or (self.ready and (self.proc.poll() is not None or not self.path.exists())):
             self._start(python)
         deadline = self.started + wait_s  # counted from the start: the pool's kernels wait once, together
         while not self.path.exists():  # the forge binds its socket once its imports are done
@@ -157,8 +156,6 @@ class _Forge:
         self.ready = True
 
     async def _ask(self, argv: list[str], env: dict, cwd: str) -> int:
-        import asyncio
-
         reader, writer = await asyncio.open_unix_connection(str(self.path))
         try:
             writer.write(json.dumps({"argv": argv, "env": env, "cwd": str(cwd)}).encode() + b"\n")
